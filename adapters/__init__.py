@@ -1,0 +1,1 @@
+"""One module per platform, each implementing `bot.platform.Platform`."""

@@ -1,0 +1,1 @@
+"""The application: config, moderation policy, storage, outbox, commands and CLI."""

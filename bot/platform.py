@@ -1,0 +1,60 @@
+"""The boundary between the core and the platform adapters.
+
+An adapter implements `Platform`; the core implements `EventSink` and hands itself to
+`Platform.start`. The core never imports an adapter (except the composition root).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Protocol
+
+from bot.model import Action, ButtonPress, ChatMessage, ChatRef, Command, Delivery, Reply, UserRef
+
+
+class Capability(StrEnum):
+    DELETE_OTHERS = "delete_others"  # delete a member's message
+    LOCK_CHAT = "lock_chat"  # stop members posting
+    REOPEN_CHAT = "reopen_chat"  # undo LOCK_CHAT without a human
+    EPHEMERAL = "ephemeral"  # a message inside the chat that only one member sees
+    DIRECT_MESSAGE = "direct_message"  # DM a member (may still fail per user)
+    BUTTONS = "buttons"  # interactive buttons on messages
+
+
+class EventSink(Protocol):
+    """What the core offers an adapter. None of these raise on bad input."""
+
+    async def on_message(self, message: ChatMessage) -> None:
+        """A new or edited message in a chat. Returns once any incident is stored."""
+
+    async def on_command(self, command: Command) -> Reply:
+        """A slash command; the reply goes to the caller only."""
+
+    async def on_button(self, press: ButtonPress) -> Reply:
+        """A button press on an alert or a welcome."""
+
+    async def on_member_joined(self, chat: ChatRef, user: UserRef) -> None:
+        """A member joined a chat: the core queues a welcome if configured."""
+
+    async def last_seen(self, chat: ChatRef) -> str | None:
+        """The id of the last message seen in a chat, for catching up after downtime."""
+
+
+class Platform(Protocol):
+    name: str  # "telegram", "discord", "slack", "local"
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What the platform can do at best."""
+
+    def capabilities_in(self, chat: ChatRef) -> frozenset[Capability]:
+        """What it can do in this chat, as learnt at start (rights can be missing)."""
+
+    async def start(self, events: EventSink) -> None:
+        """Connect and begin feeding events; returns once running."""
+
+    async def stop(self) -> None:
+        """Disconnect; idempotent."""
+
+    async def deliver(self, action: Action) -> Delivery:
+        """Carry out one action. Raises RetryAfter, PermanentFailure, or anything transient."""

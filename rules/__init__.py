@@ -1,0 +1,1 @@
+"""The shared rules core: pure, synchronous and deterministic. Text + SchoolProfile in, Verdict out."""

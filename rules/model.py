@@ -1,0 +1,128 @@
+"""The rules core's values: what a decision is made of.
+
+Everything here is a frozen dataclass or an enum, so a `Verdict` can be shared, cached and
+compared freely. `rules` depends on nothing outside the standard library and its own data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Category(StrEnum):
+    """Kinds of breach of a parents' code of conduct (the vocabulary `scan` prints)."""
+
+    ABUSE = "abuse"
+    THREAT = "threat"
+    DISCRIMINATION = "discrimination"
+    STAFF = "staff"
+    PUPIL = "pupil"
+    PRIVATE = "private"
+    COMPLAINT = "complaint"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def highest(cls, severities: tuple[Severity, ...] | list[Severity]) -> Severity | None:
+        return max(severities, key=lambda s: s.rank) if severities else None
+
+
+_SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3}
+
+
+class Clause(StrEnum):
+    """Clause ids of a school's code of conduct. A school's config gives each one its text."""
+
+    RESPECT = "respect"  # courteous, no abuse or harassment of other parents
+    THREATS = "threats"  # no threats or intimidation
+    DISCRIMINATION = "discrimination"  # no discriminatory remarks
+    STAFF = "staff"  # no naming or criticising staff online
+    PUPILS = "pupils"  # no naming or criticising pupils online
+    PRIVACY = "privacy"  # no private or confidential information
+    COMPLAINTS = "complaints"  # concerns go through the complaints procedure
+    CLOSURE = "closure"  # SLT may have a group chat closed if problems continue
+
+
+DEFAULT_CLAUSE: dict[Category, Clause] = {
+    Category.ABUSE: Clause.RESPECT,
+    Category.THREAT: Clause.THREATS,
+    Category.DISCRIMINATION: Clause.DISCRIMINATION,
+    Category.STAFF: Clause.STAFF,
+    Category.PUPIL: Clause.PUPILS,
+    Category.PRIVATE: Clause.PRIVACY,
+    Category.COMPLAINT: Clause.COMPLAINTS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range [start, end) of the ORIGINAL text, and the text it quotes."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    category: Category
+    severity: Severity
+    rule_id: str
+    clause: Clause
+    span: Span
+    reason: str  # readable: a parent may ask why
+    staff_id: str | None = None
+    pupil: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    findings: tuple[Finding, ...] = field(default=())
+    # Roster people mentioned at all, whether or not negatively (for context, never flagged alone).
+    mentioned_staff: tuple[str, ...] = field(default=())
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.findings)
+
+    @property
+    def categories(self) -> tuple[Category, ...]:
+        return _unique(f.category for f in self.findings)
+
+    @property
+    def severity(self) -> Severity | None:
+        return Severity.highest([f.severity for f in self.findings])
+
+    @property
+    def staff(self) -> tuple[str, ...]:
+        return _unique(f.staff_id for f in self.findings if f.staff_id)
+
+    @property
+    def pupils(self) -> tuple[str, ...]:
+        return _unique(f.pupil for f in self.findings if f.pupil)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return _unique(f.reason for f in self.findings)
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        return _unique(f.clause for f in self.findings)
+
+
+def _unique(items: Iterable[T]) -> tuple[T, ...]:
+    """Keep the first occurrence of each item, in order."""
+    return tuple(dict.fromkeys(items))
