@@ -16,7 +16,7 @@ class _Section(BaseModel):
 
 
 class TelegramWebhook(_Section):
-    listen: str = "0.0.0.0"  # noqa: S104 - a webhook receiver listens on all interfaces
+    listen: str = "0.0.0.0"  # a webhook receiver listens on all interfaces
     port: int = 8443
     path: str = "/telegram"
     url: str  # the public HTTPS URL Telegram posts to
@@ -50,7 +50,7 @@ class SlackSettings(_Section):
     mode: Literal["socket", "http"] = "socket"
     app_token: SecretStr | None = None  # xapp-..., for socket mode
     signing_secret: SecretStr | None = None  # for http mode
-    listen: str = "0.0.0.0"  # noqa: S104
+    listen: str = "0.0.0.0"
     port: int = 3000
     path: str = "/slack/events"
     user_token: SecretStr | None = None  # a workspace admin's: delete members' messages, unarchive

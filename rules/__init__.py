@@ -1,1 +1,1 @@
-"""The shared rules core: pure, synchronous and deterministic. Text + SchoolProfile in, Verdict out."""
+"""The shared rules core: pure, synchronous, deterministic. Text + SchoolProfile in, Verdict out."""
