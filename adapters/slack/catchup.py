@@ -1,0 +1,65 @@
+"""Catching up after downtime: Slack drops events it could not deliver, so at start the
+adapter reads each channel's history since the last message the core saw and feeds it in.
+The core de-duplicates, so a message seen both live and here is handled once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.events import MALFORMED, chat_ref, message_from_slack
+from bot.model import ChatMessage
+from bot.platform import EventSink
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 200
+MAX_MESSAGES = 2000  # per channel: a long outage is caught up on its most recent messages
+
+
+async def catch_up(
+    client: AsyncWebClient,
+    events: EventSink,
+    channel: str,
+    with_names: Callable[[ChatMessage], Awaitable[ChatMessage]],
+) -> int:
+    """Feed the channel's messages newer than the core's last seen one; returns how many.
+
+    A channel the core has never seen is not replayed: the bot starts from now.
+    """
+    oldest = await events.last_seen(chat_ref(channel))
+    if oldest is None:
+        return 0
+    found = await _history_since(client, channel, oldest)
+    fed = 0
+    for raw in sorted(found, key=lambda m: float(m.get("ts") or 0)):
+        try:
+            message = message_from_slack(channel, raw)
+        except MALFORMED as error:
+            log.warning(
+                "skipped a malformed message in %s history: %s", channel, type(error).__name__
+            )
+            continue
+        if message is not None:
+            await events.on_message(await with_names(message))
+            fed += 1
+    log.info("caught up on %d messages in Slack channel %s", fed, channel)
+    return fed
+
+
+async def _history_since(client: AsyncWebClient, channel: str, oldest: str) -> list[dict[str, Any]]:
+    """Newest pages first, as Slack serves them, up to MAX_MESSAGES."""
+    messages: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while len(messages) < MAX_MESSAGES:
+        page = await client.conversations_history(
+            channel=channel, oldest=oldest, limit=PAGE_SIZE, cursor=cursor
+        )
+        messages.extend(page.get("messages") or [])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not page.get("has_more") or not cursor:
+            break
+    return messages[:MAX_MESSAGES]

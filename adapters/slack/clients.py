@@ -1,0 +1,74 @@
+"""The Web API clients of the adapter, and the checks that the tokens work.
+
+Two kinds of client on purpose: reads (auth.test, conversations.history / info, users.info)
+wait out a 429 themselves with slack-sdk's rate-limit retry handler, while the clients that
+deliver actions retry nothing, because the outbox owns those retries (it honours Retry-After
+and never sends an action twice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.platform_settings import SlackSettings
+
+READ_RETRIES = 2
+
+
+class SlackSetupError(RuntimeError):
+    """Slack refused a token or the app's setup at start; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class SlackClients:
+    read: AsyncWebClient  # the Bolt app's client too
+    bot: AsyncWebClient  # delivers with the bot token
+    user: AsyncWebClient | None  # a workspace admin's token: delete members' messages, unarchive
+
+
+def build_clients(settings: SlackSettings) -> SlackClients:
+    def client(token: SecretStr, *, read: bool = False) -> AsyncWebClient:
+        handlers = (
+            [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(READ_RETRIES)]
+            if read
+            else []
+        )
+        base_url = settings.api_url or AsyncWebClient.BASE_URL
+        return AsyncWebClient(
+            token=token.get_secret_value(), base_url=base_url, retry_handlers=handlers
+        )
+
+    user = client(settings.user_token) if settings.user_token else None
+    return SlackClients(client(settings.bot_token, read=True), client(settings.bot_token), user)
+
+
+@dataclass(frozen=True)
+class BotIdentity:
+    user_id: str
+    bot_id: str
+    team: str
+
+
+async def identify(client: AsyncWebClient, *, token_name: str = "bot_token") -> BotIdentity:
+    """auth.test: who the bot is, or a clear error when the token does not work."""
+    try:
+        answer = await client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error") or f"HTTP {error.response.status_code}"
+        raise SlackSetupError(
+            f"Slack refused slack.{token_name} ({code}): check the token in the environment "
+            "variable named in the config (an xoxb- Bot User OAuth Token)"
+        ) from None
+    return BotIdentity(
+        str(answer.get("user_id") or ""),
+        str(answer.get("bot_id") or ""),
+        str(answer.get("team") or ""),
+    )

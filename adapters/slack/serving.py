@@ -1,0 +1,77 @@
+"""How Slack reaches the app: Socket Mode (the default; no public URL needed) or HTTP.
+
+In HTTP mode Bolt's aiohttp adapter serves the Events API / interactivity / slash command
+endpoint, and Bolt checks the signing secret: a forged or stale signature gets 401.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.clients import SlackSetupError
+
+
+class Serving(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class SocketServing:
+    def __init__(self, app: AsyncApp, app_token: str, client: AsyncWebClient) -> None:
+        self._app = app
+        self._app_token = app_token
+        self._client = client
+        self._handler: AsyncSocketModeHandler | None = None
+
+    async def start(self) -> None:
+        # Ask for the WebSocket URL here: the handler would retry a refused app token forever.
+        try:
+            opened = await self._client.apps_connections_open(app_token=self._app_token)
+        except SlackApiError as error:
+            code = error.response.get("error") or f"HTTP {error.response.status_code}"
+            raise SlackSetupError(
+                f"Slack refused slack.app_token ({code}): it must be an xapp- app-level token "
+                "with the connections:write scope, and Socket Mode must be on for the app"
+            ) from None
+        self._handler = AsyncSocketModeHandler(self._app, self._app_token, web_client=self._client)
+        self._handler.client.wss_uri = str(opened["url"])
+        await self._handler.connect_async()  # type: ignore[no-untyped-call]
+
+    async def stop(self) -> None:
+        if self._handler is not None:
+            handler, self._handler = self._handler, None
+            await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+class HttpServing:
+    def __init__(self, app: AsyncApp, listen: str, port: int, path: str) -> None:
+        self._app = app
+        self._listen = listen
+        self._port = port
+        self._path = path
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        runner = web.AppRunner(self._app.web_app(path=self._path, port=self._port), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, self._listen, self._port).start()
+        self._runner = runner
+
+    @property
+    def port(self) -> int:
+        """The port actually listened on (the config may say 0: any free port)."""
+        if self._runner is None or not self._runner.addresses:
+            return self._port
+        return int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()

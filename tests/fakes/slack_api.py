@@ -1,0 +1,282 @@
+"""A loopback fake of Slack: the Web API, response URLs and a Socket Mode WebSocket.
+
+It speaks enough of Slack's JSON for slack-sdk and slack-bolt to run for real against it and
+records every call, every response-URL post and every Socket Mode acknowledgement, so tests
+assert on what the adapter actually sent. Tests push events, slash commands and button presses
+as Socket Mode envelopes, set the channel history that `conversations.history` serves, and can
+make the next calls of a method fail (429 with Retry-After, 500, or a Slack error code).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+TEAM_ID = "T0SCHOOL"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+APP_ID = "A0SCHOOL"
+
+# A safety net so that a broken test fails instead of hanging; never a measure of speed.
+WAIT_LIMIT = 15.0
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Web API request as the fake received it."""
+
+    method: str
+    params: dict[str, Any]
+    token: str
+    status: int  # the HTTP status the fake answered with
+    answer: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and self.answer.get("ok") is True
+
+    def json_param(self, name: str) -> Any:
+        """A parameter that slack-sdk may send either as JSON or as a JSON-encoded form field."""
+        value = self.params.get(name)
+        return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str
+    retry_after: int | None
+
+
+@dataclass
+class FakeSlack:
+    """The fake server. `await start()`, point the adapter at `api_url`, `await close()`."""
+
+    calls: list[Call] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)  # posts to response URLs
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)  # envelope id -> ack message
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # conversations.info extras
+    users: dict[str, str] = field(default_factory=dict)  # user id -> display name
+    connections: int = 0  # Socket Mode connections opened so far
+
+    def __post_init__(self) -> None:
+        self._failures: dict[str, list[_Failure]] = {}
+        self._ts = itertools.count(1)
+        self._envelopes = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._socket: web.WebSocketResponse | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_get("/link", self._link)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        address = self._runner.addresses[0]
+        self.port = int(address[1])
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"  # slack-sdk needs the trailing slash
+
+    def response_url(self, key: str) -> str:
+        return f"http://127.0.0.1:{self.port}/respond/{key}"
+
+    # ---- test controls ------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str = "internal_error",
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` fail (status 429 adds Retry-After)."""
+        failure = _Failure(status, "ratelimited" if status == 429 else error, retry_after)
+        self._failures.setdefault(method, []).extend([failure] * times)
+
+    def calls_to(self, method: str, *, ok_only: bool = True) -> list[Call]:
+        return [c for c in self.calls if c.method == method and (c.ok or not ok_only)]
+
+    def methods(self) -> list[str]:
+        """The methods called successfully, in order."""
+        return [c.method for c in self.calls if c.ok]
+
+    async def wait_for(self, predicate: Callable[[], bool], what: str = "a condition") -> None:
+        """Wait until `predicate()` holds after something was recorded."""
+
+        async def until() -> None:
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+
+        try:
+            await asyncio.wait_for(until(), WAIT_LIMIT)
+        except TimeoutError:
+            raise AssertionError(f"the fake Slack never saw {what}") from None
+
+    async def wait_connected(self) -> None:
+        await self.wait_for(lambda: self._socket is not None, "a Socket Mode connection")
+
+    async def push(self, kind: str, payload: Mapping[str, Any], *, retry_attempt: int = 0) -> str:
+        """Send one Socket Mode envelope; returns its envelope id."""
+        await self.wait_connected()
+        assert self._socket is not None
+        envelope_id = f"env-{next(self._envelopes)}"
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": dict(payload),
+            "accepts_response_payload": kind != "events_api",
+        }
+        if kind == "events_api":
+            envelope["retry_attempt"] = retry_attempt
+            envelope["retry_reason"] = "timeout" if retry_attempt else ""
+        await self._socket.send_str(json.dumps(envelope))
+        return envelope_id
+
+    async def wait_ack(self, envelope_id: str) -> dict[str, Any]:
+        await self.wait_for(lambda: envelope_id in self.acks, f"an ack of {envelope_id}")
+        return self.acks[envelope_id]
+
+    async def deliver(self, kind: str, payload: Mapping[str, Any], **kw: Any) -> dict[str, Any]:
+        """Push an envelope and wait for the app to acknowledge it."""
+        return await self.wait_ack(await self.push(kind, payload, **kw))
+
+    # ---- the Web API --------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _params(request)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        token = token or str(params.pop("token", ""))
+        queued = self._failures.get(method)
+        if queued:
+            failure = queued.pop(0)
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+            answer: dict[str, Any] = {"ok": False, "error": failure.error}
+            await self._record(Call(method, params, token, failure.status, answer))
+            return web.json_response(answer, status=failure.status, headers=headers)
+        answer = self._answer(method, params)
+        await self._record(Call(method, params, token, 200, answer))
+        return web.json_response(answer)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://riverside.slack.com/",
+                "team": "Riverside",
+                "user": "schoolgate",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
+        if method == "chat.postMessage":
+            ts = self.next_ts()
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self.next_ts()}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(params.get("users", ""))}}
+        if method == "conversations.history":
+            return self._history(channel, params)
+        if method == "conversations.info":
+            info = {"id": channel, "name": channel.lower(), "is_member": True, "is_archived": False}
+            return {"ok": True, "channel": {**info, **self.channels.get(channel, {})}}
+        if method == "users.info":
+            user = str(params.get("user", ""))
+            name = self.users.get(user, "")
+            return {"ok": True, "user": {"id": user, "profile": {"display_name": name}}}
+        if method in {
+            "chat.delete",
+            "conversations.archive",
+            "conversations.unarchive",
+            "conversations.invite",
+        }:
+            return {"ok": True}
+        return {"ok": False, "error": "unknown_method"}
+
+    def _history(self, channel: str, params: dict[str, Any]) -> dict[str, Any]:
+        oldest = float(params.get("oldest") or 0)
+        newer = [m for m in self.history.get(channel, []) if float(m["ts"]) > oldest]
+        newest_first = sorted(newer, key=lambda m: float(m["ts"]), reverse=True)
+        return {"ok": True, "messages": newest_first, "has_more": False}
+
+    def next_ts(self) -> str:
+        return f"1760000000.{next(self._ts):06d}"
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        await self._record_response({"key": request.match_info["key"], **body})
+        return web.Response(text="ok")
+
+    # ---- Socket Mode --------------------------------------------------------------------
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        await socket.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        async with self._changed:
+            self._socket = socket
+            self.connections += 1
+            self._changed.notify_all()
+        async for message in socket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            ack = json.loads(message.data)
+            async with self._changed:
+                self.acks[str(ack.get("envelope_id"))] = ack
+                self._changed.notify_all()
+        async with self._changed:
+            if self._socket is socket:
+                self._socket = None
+            self._changed.notify_all()
+        return socket
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    async def _record_response(self, body: dict[str, Any]) -> None:
+        async with self._changed:
+            self.responses.append(body)
+            self._changed.notify_all()
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """slack-sdk sends a JSON body for some methods, form fields or a query string for others."""
+    params: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json":
+        body = await request.json()
+        params.update(body if isinstance(body, dict) else {})
+    else:
+        params.update(parse_qsl(await request.text(), keep_blank_values=True))
+    return params
