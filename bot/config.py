@@ -134,11 +134,10 @@ def default_code() -> CodeOfConduct:
 
 
 class QuietHours(_Model):
-    """Low-severity alerts raised in these hours wait for a morning digest."""
+    """Low-severity alerts raised in these hours (the school's time zone) wait until the end."""
 
     start: time
     end: time
-    timezone: str = "Europe/London"
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -146,28 +145,17 @@ class QuietHours(_Model):
         # Accept 7:00 as well as 07:00.
         return f"0{value}" if isinstance(value, str) and re.fullmatch(r"\d:\d\d", value) else value
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/London)") from None
-        return value
-
-    def contains(self, moment: datetime) -> bool:
-        local = moment.astimezone(ZoneInfo(self.timezone)).time()
+    def contains(self, local: datetime) -> bool:
+        moment = local.time()
         if self.start <= self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end  # spans midnight
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end  # spans midnight
 
-    def next_end(self, moment: datetime) -> datetime:
-        """The first end of quiet hours after `moment`."""
-        zone = ZoneInfo(self.timezone)
-        local = moment.astimezone(zone)
-        end = datetime.combine(local.date(), self.end, tzinfo=zone)
+    def next_end(self, local: datetime) -> datetime:
+        """The first end of quiet hours after `local` (an aware time in the school's zone)."""
+        end = datetime.combine(local.date(), self.end, tzinfo=local.tzinfo)
         if end <= local:
-            end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=zone)
+            end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=local.tzinfo)
         return end
 
 
@@ -190,11 +178,27 @@ class PolicySettings(_Model):
     escalation: Escalation = Escalation()
     retention_days: int = Field(default=90, ge=1)
     quiet_hours: QuietHours | None = None
+    timezone: str = "Europe/London"  # for quiet hours and the times shown in messages
     welcome: bool = True  # welcome new members with the code and an acknowledge button
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/London)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 class StorageSettings(_Model):
     path: str = "schoolgate.sqlite3"
+    # WAL with NORMAL survives a crash of the process; FULL also a power cut, at some speed.
+    synchronous: Literal["normal", "full"] = "normal"
 
 
 class LocalSettings(_Model):

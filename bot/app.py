@@ -1,0 +1,133 @@
+"""The composition root: builds the running bot from its config.
+
+The only module in `bot` that names adapters. `App` opens the store, starts the outbox and then
+each platform, feeding them all into one `Core`; `stop()` undoes that in reverse order, leaving
+undelivered actions stored for the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import random
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import cast
+
+from adapters.local import LocalPlatform
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.core import Core
+from bot.outbox import Outbox
+from bot.platform import Platform
+from bot.store import Store
+from rules import RulesEngine
+
+log = logging.getLogger(__name__)
+
+PURGE_EVERY = timedelta(hours=6)
+
+# Imported only when enabled, so a Slack-only school never loads the Discord SDK.
+_ADAPTERS = {
+    "telegram": ("adapters.telegram", "TelegramPlatform"),
+    "discord": ("adapters.discord", "DiscordPlatform"),
+    "slack": ("adapters.slack", "SlackPlatform"),
+}
+
+
+def build_platforms(config: Config, *, clock: Clock | None = None) -> list[Platform]:
+    """One adapter per enabled platform section of the config."""
+    platforms: list[Platform] = []
+    for name in config.enabled_platforms:
+        if name == "local":
+            assert config.local is not None
+            platforms.append(LocalPlatform(config.local.capabilities, clock=clock))
+            continue
+        module_name, class_name = _ADAPTERS[name]
+        adapter = getattr(importlib.import_module(module_name), class_name)
+        platforms.append(cast(Platform, adapter(config)))
+    return platforms
+
+
+class App:
+    def __init__(
+        self,
+        config: Config,
+        platforms: Sequence[Platform],
+        *,
+        clock: Clock | None = None,
+        engine: RulesEngine | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.clock: Clock = clock or SystemClock()
+        self.platforms: dict[str, Platform] = {p.name: p for p in platforms}
+        self.store = Store(config.storage.path, synchronous=config.storage.synchronous.upper())
+        self.outbox = Outbox(self.store, self.platforms, self.clock, rng=rng)
+        self.core = Core(
+            config,
+            self.store,
+            engine or RulesEngine(),
+            self.clock,
+            self.platforms,
+            self.outbox.wake,
+        )
+        self.outbox.on_failure = self.core.on_failure
+        self._started: list[Platform] = []
+        self._housekeeping: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.store.open()
+        await self.purge()
+        await self.outbox.start()
+        self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
+        for platform in self.platforms.values():
+            await platform.start(self.core)
+            self._started.append(platform)
+            log.info("%s started", platform.name)
+
+    async def stop(self) -> None:
+        for platform in reversed(self._started):
+            try:
+                await platform.stop()
+            except Exception:
+                log.exception("%s did not stop cleanly", platform.name)
+        self._started.clear()
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            await asyncio.gather(self._housekeeping, return_exceptions=True)
+            self._housekeeping = None
+        await self.outbox.stop()
+        await self.store.close()
+
+    async def __aenter__(self) -> App:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 (tests' API)
+        """Return when no action is due or in flight."""
+        await self.outbox.drain(timeout)
+
+    async def purge(self) -> int:
+        """Delete each school's records older than its retention period."""
+        removed = 0
+        now = self.clock.now()
+        for school in self.config.schools:
+            days = self.config.settings_for(school).retention_days
+            async with self.store.transaction() as s:
+                removed += await s.purge(school.id, now - timedelta(days=days))
+        if removed:
+            log.info("retention: %d expired record(s) deleted", removed)
+        return removed
+
+    async def _keep_house(self) -> None:
+        while True:
+            await self.clock.sleep(PURGE_EVERY.total_seconds())
+            try:
+                await self.purge()
+            except Exception:
+                log.exception("retention purge failed; will try again")

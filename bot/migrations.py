@@ -1,0 +1,111 @@
+"""The database schema, as numbered migrations applied in order (tracked in PRAGMA user_version).
+
+Never edit a migration that has shipped: add the next one. Times are UTC seconds since the epoch.
+Only flagged messages have their text stored; clean ones are counted in `counters`.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,             -- short, unguessable; used in buttons
+        school_id TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT,
+        chat_title TEXT NOT NULL DEFAULT '',
+        message_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        user_name TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL,                   -- flagged messages only: SLT review them
+        sent_at REAL NOT NULL,
+        created_at REAL NOT NULL,
+        edited INTEGER NOT NULL DEFAULT 0,
+        categories TEXT NOT NULL,             -- JSON list
+        severity TEXT NOT NULL,
+        findings TEXT NOT NULL,               -- JSON list: category, rule, clause, span, reason
+        offence_number INTEGER NOT NULL,      -- sender's offences in the window, this included
+        urgent INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'open',  -- open | dismissed
+        resolved_by TEXT,
+        resolved_at REAL,
+        UNIQUE (platform, chat_id, message_id)
+    );
+    CREATE INDEX incidents_sender ON incidents (school_id, platform, user_id, created_at);
+    CREATE INDEX incidents_created ON incidents (created_at);
+
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,             -- idempotency key
+        kind TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        lane TEXT NOT NULL,                   -- actions in one lane are delivered in order
+        school_id TEXT,
+        incident_id INTEGER REFERENCES incidents (id) ON DELETE CASCADE,
+        subject TEXT,                         -- "platform:user id" the action is for or about
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',  -- pending | done | failed
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        path TEXT,                            -- how it was delivered: dm, ephemeral, nudge, ...
+        state TEXT,                           -- what the platform asked us to keep
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX actions_due ON actions (status, next_attempt_at);
+    CREATE INDEX actions_lane ON actions (lane, status, id);
+    CREATE INDEX actions_subject ON actions (subject);
+
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        school_id TEXT,
+        platform TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL DEFAULT '',
+        action TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL,                -- ok | refused
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_at ON audit (at);
+    CREATE INDEX audit_actor ON audit (platform, actor_id);
+
+    CREATE TABLE chats (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        school_id TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',  -- open | closed
+        changed_at REAL,
+        changed_by TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        saved_state TEXT,                     -- the platform's settings before closing
+        last_seen_id TEXT,                    -- for catching up after downtime
+        PRIMARY KEY (platform, chat_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE acknowledgements (
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        school_id TEXT NOT NULL,
+        code_version TEXT NOT NULL,
+        chat_id TEXT,
+        at REAL NOT NULL,
+        PRIMARY KEY (platform, user_id, school_id, code_version)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE counters (
+        school_id TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        checked INTEGER NOT NULL DEFAULT 0,
+        flagged INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (school_id, platform, chat_id, day)
+    ) WITHOUT ROWID;
+    """,
+)

@@ -1,0 +1,215 @@
+"""Delivers stored actions through their platforms: nothing lost, nothing sent twice.
+
+Every action is written to the store (with its incident, in one transaction) before anyone tries
+to send it, and marked done in the same breath as the platform confirms it. Rows still pending
+when the process stops are delivered after the next start. Within a lane (one chat, or one
+recipient's DMs) actions go out in the order they were stored; lanes run side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.model import CloseChat, Delivery, PermanentFailure, ReopenChat, RetryAfter
+from bot.platform import Platform
+from bot.store import ActionRow, Store
+
+log = logging.getLogger(__name__)
+
+FailureHandler = Callable[[ActionRow, str], Awaitable[None]]
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: Store,
+        platforms: Mapping[str, Platform],
+        clock: Clock,
+        *,
+        rng: random.Random | None = None,
+        on_failure: FailureHandler | None = None,
+        max_attempts: int = 20,
+        base_delay: float = 1.0,
+        max_delay: float = 300.0,
+        concurrency: int = 16,
+        delivery_timeout: float = 60.0,
+    ) -> None:
+        self._store = store
+        self._platforms = platforms
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self.on_failure = on_failure
+        self._max_attempts = max_attempts
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+        self._concurrency = concurrency
+        self._delivery_timeout = delivery_timeout
+        self._in_flight: dict[str, asyncio.Task[None]] = {}  # lane -> delivery
+        self._wake = asyncio.Event()
+        self._progress = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def wake(self) -> None:
+        """New actions were stored: look for due ones now."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        if self._worker is None:
+            self._stopping = False
+            self._worker = asyncio.create_task(self._run(), name="outbox")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop taking new work; let deliveries in flight finish for `grace` seconds, then
+        cancel them. Anything not confirmed stays pending in the store for the next start."""
+        if self._worker is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        await self._worker
+        self._worker = None
+        tasks = list(self._in_flight.values())
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 (the App's API)
+        """Return once nothing is in flight and no stored action is due (for tests and demo)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                self._progress.clear()
+                if not self._in_flight and not await self._due_soon():
+                    return
+                self._wake.set()
+                await self._progress.wait()
+
+    async def _due_soon(self) -> bool:
+        async with self._store.read() as s:
+            due = await s.due_actions(self._clock.now(), (), limit=1)
+        return bool(due)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                delay = await self._dispatch()
+            except Exception:
+                log.exception("outbox: could not read due actions; retrying")
+                delay = self._base_delay
+            self._progress.set()
+            if self._stopping:
+                return
+            await self._wait(delay)
+
+    async def _dispatch(self) -> float | None:
+        """Start deliveries for due actions; return seconds until the next one falls due."""
+        room = self._concurrency - len(self._in_flight)
+        now = self._clock.now()
+        if room > 0:
+            async with self._store.read() as s:
+                rows = await s.due_actions(now, self._in_flight, limit=room)
+            for row in rows:
+                if row.lane not in self._in_flight:
+                    self._in_flight[row.lane] = asyncio.create_task(
+                        self._deliver(row), name=f"deliver {row.key}"
+                    )
+            if len(rows) == room:
+                return 0.0  # more may be waiting
+        async with self._store.read() as s:
+            upcoming = await s.next_due(self._in_flight)
+        return None if upcoming is None else max(0.0, (upcoming - now).total_seconds())
+
+    async def _wait(self, delay: float | None) -> None:
+        if delay == 0.0:
+            await asyncio.sleep(0)
+            return
+        waits: list[asyncio.Future[object]] = [asyncio.ensure_future(self._wake.wait())]
+        if delay is not None:
+            waits.append(asyncio.ensure_future(self._clock.sleep(delay)))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
+
+    async def _deliver(self, row: ActionRow) -> None:
+        try:
+            await self._attempt(row)
+        except Exception:
+            # The store itself failed; the row is still pending and will be tried again.
+            log.exception("outbox: could not record the outcome of %s %s", row.kind, row.key)
+        finally:
+            self._in_flight.pop(row.lane, None)
+            self._wake.set()
+            self._progress.set()
+
+    async def _attempt(self, row: ActionRow) -> None:
+        platform = self._platforms.get(row.platform)
+        if platform is None:
+            await self._fail(row, f"the {row.platform} platform is not running")
+            return
+        action = row.action
+        if isinstance(action, ReopenChat):
+            # The lock's saved state is known only once CloseChat has been delivered.
+            async with self._store.read() as s:
+                state = await s.chat_state(action.chat)
+            action = ReopenChat(key=action.key, chat=action.chat, saved_state=state.saved_state)
+        try:
+            async with asyncio.timeout(self._delivery_timeout):
+                delivery = await platform.deliver(action)
+        except RetryAfter as exc:
+            await self._retry(row, exc.seconds, f"rate limited: {exc}")
+        except PermanentFailure as exc:
+            await self._fail(row, exc.reason)
+        except Exception as exc:
+            note = f"{type(exc).__name__}: {exc}"[:300]
+            if row.attempts + 1 >= self._max_attempts:
+                await self._fail(row, f"gave up after {row.attempts + 1} attempts ({note})")
+            else:
+                await self._retry(row, self._backoff(row.attempts), note)
+        else:
+            await self._done(row, delivery)
+
+    async def _done(self, row: ActionRow, delivery: Delivery) -> None:
+        async with self._store.transaction() as s:
+            await s.mark_done(row.id, delivery, self._clock.now())
+            if isinstance(row.action, CloseChat):
+                await s.save_chat_state(row.action.chat, delivery.state)
+        log.info("delivered %s %s via %s (%s)", row.kind, row.key, row.platform, delivery.path)
+
+    async def _retry(self, row: ActionRow, seconds: float, note: str) -> None:
+        now = self._clock.now()
+        at: datetime = now + timedelta(seconds=seconds)
+        async with self._store.transaction() as s:
+            await s.mark_retry(row.id, at, note, now)
+        log.warning(
+            "%s %s via %s not delivered (attempt %d): %s; retrying in %.1fs",
+            row.kind,
+            row.key,
+            row.platform,
+            row.attempts + 1,
+            note,
+            seconds,
+        )
+
+    async def _fail(self, row: ActionRow, reason: str) -> None:
+        async with self._store.transaction() as s:
+            await s.mark_failed(row.id, reason, self._clock.now())
+        log.warning("%s %s via %s failed: %s", row.kind, row.key, row.platform, reason)
+        if self.on_failure is not None:
+            try:
+                await self.on_failure(row, reason)
+            except Exception:
+                log.exception("outbox: the fallback for %s %s failed", row.kind, row.key)
+
+    def _backoff(self, attempts: int) -> float:
+        """Exponential back-off with jitter, so that many retries do not land together."""
+        ceiling = min(self._max_delay, self._base_delay * 2.0**attempts)
+        return ceiling * (0.5 + self._rng.random() / 2)

@@ -1,0 +1,186 @@
+"""The school's policy: a verdict plus the sender's recent history gives the actions.
+
+First low-severity breach: a private reminder. Medium or high severity, or a repeat within the
+window: reminder plus an SLT alert with the history. Threats and discrimination (the `urgent`
+categories), or many repeats: an urgent alert at once. Deleting only where the school enables it
+and the platform can. Offences older than the window no longer count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot import texts
+from bot.config import Config, PolicySettings, School
+from bot.model import Action, Alert, Button, ButtonAction, ChatMessage, Delete, Remind, UserRef
+from bot.platform import Capability
+from bot.store import IncidentRow
+from rules.model import Severity, Verdict
+
+CapabilitiesOf = Callable[[str, str], frozenset[Capability]]  # (platform, chat id) -> rights
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    remind: bool
+    alert: bool
+    urgent: bool
+    delete: bool
+    hold_until: datetime | None = None  # quiet hours: the alert waits until then
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    decision: Decision
+    actions: tuple[Action, ...]  # delivered now
+    held: tuple[Action, ...] = field(default=())  # delivered at `decision.hold_until`
+
+
+def decide(
+    settings: PolicySettings,
+    verdict: Verdict,
+    offence_number: int,
+    *,
+    can_delete: bool,
+    now: datetime,
+) -> Decision:
+    categories = set(verdict.categories)
+    severity = verdict.severity or Severity.LOW
+    escalation = settings.escalation
+    urgent = bool(categories & set(settings.urgent)) or offence_number >= escalation.urgent_after
+    alert = urgent or (
+        bool(categories & set(settings.alert))
+        and (severity.rank >= Severity.MEDIUM.rank or offence_number >= escalation.alert_after)
+    )
+    hold_until = None
+    quiet = settings.quiet_hours
+    if alert and not urgent and severity is Severity.LOW and quiet is not None:
+        local = now.astimezone(settings.zone)
+        if quiet.contains(local):
+            hold_until = quiet.next_end(local)
+    return Decision(
+        remind=bool(categories & set(settings.remind)),
+        alert=alert,
+        urgent=urgent,
+        delete=can_delete and bool(categories & set(settings.delete)),
+        hold_until=hold_until,
+    )
+
+
+def alert_recipients(school: School, chat_platform: str, running: Sequence[str]) -> list[UserRef]:
+    """One DM per SLT contact: on the chat's own platform when they have an id there,
+    otherwise on the first running platform where they do."""
+    recipients: list[UserRef] = []
+    for contact in school.slt:
+        order = [chat_platform, *(p for p in running if p != chat_platform)]
+        for platform in order:
+            user_id = contact.id_on(platform)
+            if user_id and platform in running:
+                recipients.append(UserRef(platform, user_id, contact.name))
+                break
+    return recipients
+
+
+def alert_buttons(incident_key: str, capabilities: frozenset[Capability]) -> tuple[Button, ...]:
+    buttons = [Button(ButtonAction.DISMISS, incident_key, texts.BUTTON_LABELS["dismiss"])]
+    if Capability.DELETE_OTHERS in capabilities:
+        buttons.append(Button(ButtonAction.DELETE, incident_key, texts.BUTTON_LABELS["delete"]))
+    if Capability.LOCK_CHAT in capabilities:
+        buttons.append(Button(ButtonAction.CLOSE, incident_key, texts.BUTTON_LABELS["close"]))
+    return tuple(buttons)
+
+
+class Policy:
+    def __init__(self, config: Config, running: Callable[[], Sequence[str]]) -> None:
+        self._config = config
+        self._running = running
+
+    def plan(
+        self,
+        *,
+        school: School,
+        message: ChatMessage,
+        verdict: Verdict,
+        incident_key: str,
+        history: Sequence[IncidentRow],
+        offence_number: int,
+        capabilities: frozenset[Capability],
+        now: datetime,
+    ) -> Plan:
+        settings = self._config.settings_for(school)
+        decision = decide(
+            settings,
+            verdict,
+            offence_number,
+            can_delete=Capability.DELETE_OTHERS in capabilities,
+            now=now,
+        )
+        chat = message.chat
+        chat_config = school.chat(chat.platform, chat.chat_id)
+        chat_name = (chat_config.name if chat_config else "") or chat.title or chat.chat_id
+        author = message.author
+        actions: list[Action] = []
+        recipients = alert_recipients(school, chat.platform, self._running())
+        if decision.remind:
+            actions.append(
+                Remind(
+                    key=f"{incident_key}-r",
+                    chat=chat,
+                    user=author,
+                    message_id=message.message_id,
+                    text=texts.reminder(
+                        school=school,
+                        chat_name=chat_name,
+                        name=author.display_name,
+                        sent_at=message.sent_at,
+                        zone=settings.zone,
+                        verdict=verdict,
+                        offence_number=offence_number,
+                        school_told=decision.alert and bool(recipients),
+                    ),
+                    nudge=texts.nudge(author.display_name),
+                )
+            )
+        if decision.delete:
+            actions.append(
+                Delete(key=f"{incident_key}-d", chat=chat, message_id=message.message_id)
+            )
+        alerts: list[Action] = []
+        if decision.alert:
+            text = texts.alert(
+                school=school,
+                chat_name=chat_name,
+                platform=chat.platform,
+                sender=author.label,
+                sender_id=author.user_id,
+                sent_at=message.sent_at,
+                zone=settings.zone,
+                text=message.text,
+                edited=message.edited,
+                verdict=verdict,
+                offence_number=offence_number,
+                window_days=settings.escalation.window_days,
+                history=history,
+                urgent=decision.urgent,
+                deleting=decision.delete,
+            )
+            if decision.hold_until is not None:
+                text += "\n" + texts.digest_note(decision.hold_until, settings.zone)
+            buttons = alert_buttons(incident_key, capabilities)
+            alerts = [
+                Alert(
+                    key=f"{incident_key}-a{i}",
+                    chat=chat,
+                    recipient=recipient,
+                    incident_key=incident_key,
+                    text=text,
+                    buttons=buttons,
+                    urgent=decision.urgent,
+                )
+                for i, recipient in enumerate(recipients)
+            ]
+        if decision.hold_until is not None:
+            return Plan(decision, tuple(actions), tuple(alerts))
+        return Plan(decision, tuple(actions + alerts))

@@ -1,0 +1,773 @@
+"""Durable state in one SQLite file (aiosqlite, WAL): incidents, the outbox, the audit log,
+chat state, acknowledgements and counters.
+
+One connection, one lock: every statement runs inside `read()` or `transaction()`, so a reader
+never sees another coroutine's half-written transaction. Only flagged messages have their text
+stored; for everything else the store keeps counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import aiosqlite
+from pydantic import TypeAdapter
+
+from bot.migrations import MIGRATIONS
+from bot.model import (
+    Action,
+    Alert,
+    ChatMessage,
+    ChatRef,
+    CloseChat,
+    Delete,
+    Delivery,
+    Notice,
+    Remind,
+    ReopenChat,
+    UserRef,
+    Welcome,
+    action_platform,
+)
+
+log = logging.getLogger(__name__)
+
+ActionKind = Literal["remind", "alert", "delete", "notice", "close", "reopen", "welcome"]
+_KINDS: dict[type[Any], ActionKind] = {
+    Remind: "remind",
+    Alert: "alert",
+    Delete: "delete",
+    Notice: "notice",
+    CloseChat: "close",
+    ReopenChat: "reopen",
+    Welcome: "welcome",
+}
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(cls) for cls, kind in _KINDS.items()}
+
+
+def kind_of(action: Action) -> ActionKind:
+    return _KINDS[type(action)]
+
+
+def encode_action(action: Action) -> str:
+    return _ADAPTERS[kind_of(action)].dump_json(action).decode()
+
+
+def decode_action(kind: str, payload: str) -> Action:
+    action: Action = _ADAPTERS[kind].validate_json(payload)
+    return action
+
+
+def lane_of(action: Action) -> str:
+    """Actions in one lane are delivered one after another, in the order they were stored:
+    a closing notice goes out before the chat is locked. Alerts queue per recipient."""
+    if isinstance(action, Alert):
+        return f"{action.recipient.platform}:dm:{action.recipient.user_id}"
+    return f"{action.chat.platform}:{action.chat.chat_id}"
+
+
+def subject_of(action: Action) -> str | None:
+    """The person an action is for, for a data subject's export and erasure."""
+    user = action.user if isinstance(action, Remind | Welcome) else None
+    return f"{user.platform}:{user.user_id}" if user else None
+
+
+_END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def ts(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def dt(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def _dt(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRow:
+    id: int
+    key: str
+    school_id: str
+    chat: ChatRef
+    message_id: str
+    user: UserRef
+    text: str
+    sent_at: datetime
+    created_at: datetime
+    edited: bool
+    categories: tuple[str, ...]
+    severity: str
+    findings: tuple[dict[str, Any], ...]
+    offence_number: int
+    urgent: bool
+    status: str
+    resolved_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    id: int
+    key: str
+    kind: ActionKind
+    platform: str
+    lane: str
+    school_id: str | None
+    incident_id: int | None
+    status: str  # pending | done | failed
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    path: str | None  # how it was delivered
+    state: str | None
+    note: str
+    action: Action
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    at: datetime
+    school_id: str | None
+    platform: str
+    actor_id: str
+    actor_name: str
+    action: str
+    target: str
+    outcome: str  # ok | refused
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class AckRow:
+    platform: str
+    user_id: str
+    school_id: str
+    code_version: str
+    chat_id: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChatState:
+    platform: str
+    chat_id: str
+    status: str  # open | closed
+    changed_at: datetime | None
+    changed_by: str | None
+    reason: str
+    saved_state: str | None
+    last_seen_id: str | None
+
+    @property
+    def closed(self) -> bool:
+        return self.status == "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class NewIncident:
+    key: str
+    school_id: str
+    message: ChatMessage
+    categories: tuple[str, ...]
+    severity: str
+    findings: tuple[dict[str, Any], ...]
+    offence_number: int
+    urgent: bool
+
+
+_INCIDENT_COLUMNS = (
+    "id, key, school_id, platform, chat_id, thread_id, chat_title, message_id, user_id, "
+    "user_name, text, sent_at, created_at, edited, categories, severity, findings, "
+    "offence_number, urgent, status, resolved_by"
+)
+_ACTION_COLUMNS = (
+    "id, key, kind, platform, lane, school_id, incident_id, status, attempts, next_attempt_at, "
+    "created_at, path, state, note, payload"
+)
+
+
+def _incident(row: Sequence[Any]) -> IncidentRow:
+    platform = row[3]
+    return IncidentRow(
+        id=row[0],
+        key=row[1],
+        school_id=row[2],
+        chat=ChatRef(platform, row[4], row[6], row[5]),
+        message_id=row[7],
+        user=UserRef(platform, row[8], row[9]),
+        text=row[10],
+        sent_at=_dt(row[11]),
+        created_at=_dt(row[12]),
+        edited=bool(row[13]),
+        categories=tuple(json.loads(row[14])),
+        severity=row[15],
+        findings=tuple(json.loads(row[16])),
+        offence_number=row[17],
+        urgent=bool(row[18]),
+        status=row[19],
+        resolved_by=row[20],
+    )
+
+
+def _action(row: Sequence[Any]) -> ActionRow:
+    return ActionRow(
+        id=row[0],
+        key=row[1],
+        kind=row[2],
+        platform=row[3],
+        lane=row[4],
+        school_id=row[5],
+        incident_id=row[6],
+        status=row[7],
+        attempts=row[8],
+        next_attempt_at=_dt(row[9]),
+        created_at=_dt(row[10]),
+        path=row[11],
+        state=row[12],
+        note=row[13],
+        action=decode_action(row[2], row[14]),
+    )
+
+
+class Session:
+    """Statements on the store's connection; obtained from `Store.read()` or `transaction()`."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self.db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        async with self.db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    # ---- messages and incidents ----
+
+    async def count_message(self, school_id: str, message: ChatMessage, *, flagged: bool) -> None:
+        """Count a checked message and remember it as the last seen in its chat (no text)."""
+        day = message.sent_at.astimezone(UTC).date().isoformat()
+        await self.db.execute(
+            "INSERT INTO counters (school_id, platform, chat_id, day, checked, flagged) "
+            "VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT DO UPDATE SET checked = checked + 1, "
+            "flagged = flagged + excluded.flagged",
+            (school_id, message.chat.platform, message.chat.chat_id, day, int(flagged)),
+        )
+        if not message.edited:
+            await self.db.execute(
+                "INSERT INTO chats (platform, chat_id, school_id, last_seen_id) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE "
+                "SET last_seen_id = excluded.last_seen_id",
+                (message.chat.platform, message.chat.chat_id, school_id, message.message_id),
+            )
+
+    async def has_incident(self, chat: ChatRef, message_id: str) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM incidents WHERE platform = ? AND chat_id = ? AND message_id = ?",
+            (chat.platform, chat.chat_id, message_id),
+        )
+        return row is not None
+
+    async def offences(
+        self, school_id: str, user: UserRef, since: datetime, limit: int = 10
+    ) -> list[IncidentRow]:
+        """The sender's incidents since a time, newest first; dismissed ones do not count."""
+        rows = await self._all(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE school_id = ? AND platform = ? "
+            "AND user_id = ? AND created_at >= ? AND status != 'dismissed' "
+            "ORDER BY created_at DESC, id DESC LIMIT ?",
+            (school_id, user.platform, user.user_id, ts(since), limit),
+        )
+        return [_incident(r) for r in rows]
+
+    async def count_offences(self, school_id: str, user: UserRef, since: datetime) -> int:
+        row = await self._one(
+            "SELECT count(*) FROM incidents WHERE school_id = ? AND platform = ? AND user_id = ? "
+            "AND created_at >= ? AND status != 'dismissed'",
+            (school_id, user.platform, user.user_id, ts(since)),
+        )
+        return int(row[0])
+
+    async def add_incident(self, incident: NewIncident, created_at: datetime) -> int:
+        m = incident.message
+        cursor = await self.db.execute(
+            "INSERT INTO incidents (key, school_id, platform, chat_id, thread_id, chat_title, "
+            "message_id, user_id, user_name, text, sent_at, created_at, edited, categories, "
+            "severity, findings, offence_number, urgent) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                incident.key,
+                incident.school_id,
+                m.chat.platform,
+                m.chat.chat_id,
+                m.chat.thread_id,
+                m.chat.title,
+                m.message_id,
+                m.author.user_id,
+                m.author.display_name,
+                m.text,
+                ts(m.sent_at),
+                ts(created_at),
+                int(m.edited),
+                json.dumps(list(incident.categories)),
+                incident.severity,
+                json.dumps(list(incident.findings)),
+                incident.offence_number,
+                int(incident.urgent),
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def incident(self, key: str) -> IncidentRow | None:
+        row = await self._one(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE key = ?", (key,))
+        return _incident(row) if row else None
+
+    async def incidents(
+        self, *, school_id: str | None = None, chat: ChatRef | None = None, limit: int = 1000
+    ) -> list[IncidentRow]:
+        where, params = _filters(school_id=school_id, chat=chat)
+        rows = await self._all(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents {where} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [_incident(r) for r in reversed(rows)]
+
+    async def resolve_incident(self, key: str, status: str, by: str, at: datetime) -> None:
+        await self.db.execute(
+            "UPDATE incidents SET status = ?, resolved_by = ?, resolved_at = ? WHERE key = ?",
+            (status, by, ts(at), key),
+        )
+
+    # ---- the outbox ----
+
+    async def add_actions(
+        self,
+        actions: Iterable[Action],
+        now: datetime,
+        *,
+        school_id: str | None,
+        incident_id: int | None = None,
+        not_before: datetime | None = None,
+    ) -> int:
+        """Store actions to deliver; an action whose key is already stored is skipped."""
+        due = ts(not_before or now)
+        rows = [
+            (
+                a.key,
+                kind_of(a),
+                action_platform(a),
+                lane_of(a),
+                school_id,
+                incident_id,
+                subject_of(a),
+                encode_action(a),
+                due,
+                ts(now),
+                ts(now),
+            )
+            for a in actions
+        ]
+        before = self.db.total_changes
+        await self.db.executemany(
+            "INSERT INTO actions (key, kind, platform, lane, school_id, incident_id, subject, "
+            "payload, next_attempt_at, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            rows,
+        )
+        return self.db.total_changes - before
+
+    async def due_actions(
+        self, now: datetime, busy_lanes: Iterable[str], limit: int = 64
+    ) -> list[ActionRow]:
+        """Pending actions that are due and first in their lane, skipping lanes in flight."""
+        busy = list(busy_lanes)
+        marks = ",".join("?" * len(busy))
+        rows = await self._all(
+            f"SELECT {_ACTION_COLUMNS} FROM actions a WHERE status = 'pending' "
+            "AND next_attempt_at <= ? "
+            + (f"AND lane NOT IN ({marks}) " if busy else "")
+            + "AND NOT EXISTS (SELECT 1 FROM actions b WHERE b.lane = a.lane "
+            "AND b.status = 'pending' AND b.id < a.id) ORDER BY next_attempt_at, id LIMIT ?",
+            (ts(now), *busy, limit),
+        )
+        return [_action(r) for r in rows]
+
+    async def next_due(self, busy_lanes: Iterable[str]) -> datetime | None:
+        """When the next action that is first in its lane falls due."""
+        heads = await self.due_actions(_END_OF_TIME, busy_lanes, limit=1)
+        return heads[0].next_attempt_at if heads else None
+
+    async def action(self, key: str) -> ActionRow | None:
+        row = await self._one(f"SELECT {_ACTION_COLUMNS} FROM actions WHERE key = ?", (key,))
+        return _action(row) if row else None
+
+    async def actions(
+        self, *, kind: str | None = None, status: str | None = None, incident_id: int | None = None
+    ) -> list[ActionRow]:
+        clauses = [
+            (sql, value)
+            for sql, value in (
+                ("kind = ?", kind),
+                ("status = ?", status),
+                ("incident_id = ?", incident_id),
+            )
+            if value is not None
+        ]
+        where = ("WHERE " + " AND ".join(c for c, _ in clauses)) if clauses else ""
+        rows = await self._all(
+            f"SELECT {_ACTION_COLUMNS} FROM actions {where} ORDER BY id", [v for _, v in clauses]
+        )
+        return [_action(r) for r in rows]
+
+    async def mark_done(self, action_id: int, delivery: Delivery, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE actions SET status = 'done', attempts = attempts + 1, path = ?, state = ?, "
+            "note = ?, updated_at = ? WHERE id = ?",
+            (delivery.path, delivery.state, delivery.note, ts(now), action_id),
+        )
+
+    async def mark_retry(self, action_id: int, at: datetime, note: str, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE actions SET attempts = attempts + 1, next_attempt_at = ?, note = ?, "
+            "updated_at = ? WHERE id = ?",
+            (ts(at), note, ts(now), action_id),
+        )
+
+    async def mark_failed(self, action_id: int, note: str, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE actions SET status = 'failed', attempts = attempts + 1, note = ?, "
+            "updated_at = ? WHERE id = ?",
+            (note, ts(now), action_id),
+        )
+
+    # ---- chats ----
+
+    async def chat_state(self, chat: ChatRef) -> ChatState:
+        row = await self._one(
+            "SELECT status, changed_at, changed_by, reason, saved_state, last_seen_id "
+            "FROM chats WHERE platform = ? AND chat_id = ?",
+            (chat.platform, chat.chat_id),
+        )
+        if row is None:
+            return ChatState(chat.platform, chat.chat_id, "open", None, None, "", None, None)
+        return ChatState(chat.platform, chat.chat_id, row[0], dt(row[1]), *row[2:])
+
+    async def set_chat_status(
+        self, chat: ChatRef, school_id: str, status: str, by: str, reason: str, at: datetime
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO chats (platform, chat_id, school_id, status, changed_at, changed_by, "
+            "reason) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            "status = excluded.status, changed_at = excluded.changed_at, "
+            "changed_by = excluded.changed_by, reason = excluded.reason",
+            (chat.platform, chat.chat_id, school_id, status, ts(at), by, reason),
+        )
+
+    async def save_chat_state(self, chat: ChatRef, state: str | None) -> None:
+        """Keep what the platform reported when it locked the chat, to restore it on reopening."""
+        await self.db.execute(
+            "UPDATE chats SET saved_state = ? WHERE platform = ? AND chat_id = ?",
+            (state, chat.platform, chat.chat_id),
+        )
+
+    # ---- audit and acknowledgements ----
+
+    async def audit(
+        self,
+        *,
+        at: datetime,
+        school_id: str | None,
+        actor: UserRef,
+        action: str,
+        target: str = "",
+        outcome: str = "ok",
+        detail: str = "",
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO audit (at, school_id, platform, actor_id, actor_name, action, target, "
+            "outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                ts(at),
+                school_id,
+                actor.platform,
+                actor.user_id,
+                actor.display_name,
+                action,
+                target,
+                outcome,
+                detail,
+            ),
+        )
+
+    async def audit_log(self, *, limit: int = 1000) -> list[AuditRow]:
+        rows = await self._all(
+            "SELECT at, school_id, platform, actor_id, actor_name, action, target, outcome, "
+            "detail FROM audit ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [AuditRow(_dt(r[0]), *r[1:]) for r in reversed(rows)]
+
+    async def acknowledge(
+        self, user: UserRef, school_id: str, version: str, chat_id: str | None, at: datetime
+    ) -> bool:
+        """Record that a member accepted a version of the code; False if already recorded."""
+        cursor = await self.db.execute(
+            "INSERT INTO acknowledgements (platform, user_id, school_id, code_version, chat_id, "
+            "at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (user.platform, user.user_id, school_id, version, chat_id, ts(at)),
+        )
+        return cursor.rowcount > 0
+
+    async def has_acknowledged(self, user: UserRef, school_id: str, version: str) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM acknowledgements WHERE platform = ? AND user_id = ? AND school_id = ? "
+            "AND code_version = ?",
+            (user.platform, user.user_id, school_id, version),
+        )
+        return row is not None
+
+    async def acknowledgements(self) -> list[AckRow]:
+        rows = await self._all(
+            "SELECT platform, user_id, school_id, code_version, chat_id, at "
+            "FROM acknowledgements ORDER BY at"
+        )
+        return [AckRow(r[0], r[1], r[2], r[3], r[4], _dt(r[5])) for r in rows]
+
+    async def counters(self) -> list[tuple[str, str, str, str, int, int]]:
+        """(school, platform, chat, day, checked, flagged) rows."""
+        rows = await self._all(
+            "SELECT school_id, platform, chat_id, day, checked, flagged FROM counters "
+            "ORDER BY day, school_id, platform, chat_id"
+        )
+        return [tuple(r) for r in rows]
+
+    # ---- retention and data subjects ----
+
+    async def purge(self, school_id: str, before: datetime) -> int:
+        """Delete a school's records older than `before` (actions go with their incidents)."""
+        cutoff = ts(before)
+        removed = 0
+        for sql in (
+            "DELETE FROM incidents WHERE school_id = ? AND created_at < ?",
+            "DELETE FROM actions WHERE school_id = ? AND status != 'pending' AND created_at < ?",
+            "DELETE FROM audit WHERE school_id = ? AND at < ?",
+            "DELETE FROM acknowledgements WHERE school_id = ? AND at < ?",
+        ):
+            cursor = await self.db.execute(sql, (school_id, cutoff))
+            removed += max(cursor.rowcount, 0)
+        return removed
+
+    async def export_user(self, platform: str, user_id: str) -> dict[str, Any]:
+        """Everything held about one person, as plain JSON-ready data."""
+        subject = f"{platform}:{user_id}"
+        incidents = await self._all(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE platform = ? AND user_id = ? "
+            "ORDER BY id",
+            (platform, user_id),
+        )
+        actions = await self._all(
+            f"SELECT {_ACTION_COLUMNS} FROM actions WHERE subject = ? ORDER BY id", (subject,)
+        )
+        audit = await self._all(
+            "SELECT at, school_id, action, target, outcome, detail FROM audit "
+            "WHERE platform = ? AND actor_id = ? ORDER BY id",
+            (platform, user_id),
+        )
+        acks = await self._all(
+            "SELECT school_id, code_version, chat_id, at FROM acknowledgements "
+            "WHERE platform = ? AND user_id = ? ORDER BY at",
+            (platform, user_id),
+        )
+        return {
+            "user": subject,
+            "incidents": [_incident_export(_incident(r)) for r in incidents],
+            "messages_sent_to_them": [
+                {
+                    "kind": r.kind,
+                    "created_at": r.created_at.isoformat(),
+                    "status": r.status,
+                    "path": r.path,
+                    "text": getattr(r.action, "text", ""),
+                }
+                for r in map(_action, actions)
+            ],
+            "audit": [
+                dict(zip(("at", "school", "action", "target", "outcome", "detail"), r, strict=True))
+                | {"at": _dt(r[0]).isoformat()}
+                for r in audit
+            ],
+            "acknowledgements": [
+                {"school": r[0], "code_version": r[1], "chat": r[2], "at": _dt(r[3]).isoformat()}
+                for r in acks
+            ],
+        }
+
+    async def erase_user(self, platform: str, user_id: str) -> dict[str, int]:
+        """Erase one person's records; their audit entries stay, with the person removed."""
+        subject = f"{platform}:{user_id}"
+        counts: dict[str, int] = {}
+        for name, sql, params in (
+            (
+                "incidents",
+                "DELETE FROM incidents WHERE platform = ? AND user_id = ?",
+                (platform, user_id),
+            ),
+            ("actions", "DELETE FROM actions WHERE subject = ?", (subject,)),
+            (
+                "acknowledgements",
+                "DELETE FROM acknowledgements WHERE platform = ? AND user_id = ?",
+                (platform, user_id),
+            ),
+            (
+                "audit",
+                "UPDATE audit SET actor_id = 'erased', actor_name = '' "
+                "WHERE platform = ? AND actor_id = ?",
+                (platform, user_id),
+            ),
+        ):
+            cursor = await self.db.execute(sql, params)
+            counts[name] = max(cursor.rowcount, 0)
+        return counts
+
+
+def _incident_export(row: IncidentRow) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "school": row.school_id,
+        "chat": row.chat.chat_id,
+        "chat_title": row.chat.title,
+        "message_id": row.message_id,
+        "text": row.text,
+        "sent_at": row.sent_at.isoformat(),
+        "categories": list(row.categories),
+        "severity": row.severity,
+        "reasons": [f.get("reason", "") for f in row.findings],
+        "status": row.status,
+    }
+
+
+def _filters(*, school_id: str | None, chat: ChatRef | None) -> tuple[str, tuple[Any, ...]]:
+    parts: list[str] = []
+    params: list[Any] = []
+    if school_id is not None:
+        parts.append("school_id = ?")
+        params.append(school_id)
+    if chat is not None:
+        parts += ["platform = ?", "chat_id = ?"]
+        params += [chat.platform, chat.chat_id]
+    return ("WHERE " + " AND ".join(parts) if parts else ""), tuple(params)
+
+
+class Store:
+    """The database. `await store.open()` before use; `await store.close()` after."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        if self._db is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(self.path, isolation_level=None)
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute(f"PRAGMA synchronous = {self.synchronous}")
+        await db.execute("PRAGMA foreign_keys = ON")
+        await db.execute("PRAGMA busy_timeout = 5000")
+        self._db = db
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            async with self._lock:
+                await self._db.close()
+                self._db = None
+
+    async def __aenter__(self) -> Store:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _migrate(self) -> None:
+        async with self.read() as s:
+            row = await s._one("PRAGMA user_version")
+        version = int(row[0])
+        for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+            async with self.transaction() as s:
+                # executescript would commit; run the statements one by one inside ours.
+                for statement in _statements(sql):
+                    await s.db.execute(statement)
+                await s.db.execute(f"PRAGMA user_version = {number}")
+            log.info("database %s migrated to schema version %d", self.path, number)
+
+    @property
+    def schema_version(self) -> int:
+        return len(MIGRATIONS)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Session]:
+        async with self._lock:
+            yield Session(self._connection())
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Session]:
+        """One atomic write: everything inside commits together or not at all."""
+        async with self._lock:
+            db = self._connection()
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                yield Session(db)
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+            await db.execute("COMMIT")
+
+    def _connection(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("the store is not open")
+        return self._db
+
+    # ---- reads, for tests, the CLI and the demo ----
+
+    async def incidents(self, **filters: Any) -> list[IncidentRow]:
+        async with self.read() as s:
+            return await s.incidents(**filters)
+
+    async def actions(self, **filters: Any) -> list[ActionRow]:
+        async with self.read() as s:
+            return await s.actions(**filters)
+
+    async def audit_log(self) -> list[AuditRow]:
+        async with self.read() as s:
+            return await s.audit_log()
+
+    async def acknowledgements(self) -> list[AckRow]:
+        async with self.read() as s:
+            return await s.acknowledgements()
+
+    async def chat_state(self, chat: ChatRef) -> ChatState:
+        async with self.read() as s:
+            return await s.chat_state(chat)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (no semicolons inside our SQL literals)."""
+    lines = [line.split("--", 1)[0] for line in script.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

@@ -1,0 +1,229 @@
+"""Every sentence the bot says, in one place.
+
+Reminders are polite and private, name the clause and quote it, and never repeat the person's
+words: a slur is not echoed back. SLT alerts carry everything needed to act in one read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.config import CodeOfConduct, School
+from bot.store import IncidentRow
+from rules.model import Category, Clause, Verdict
+
+CLAUSE_TITLES: dict[Clause, str] = {
+    Clause.RESPECT: "Be courteous to everyone",
+    Clause.THREATS: "No threats or intimidation",
+    Clause.DISCRIMINATION: "No discriminatory remarks",
+    Clause.STAFF: "Concerns about staff go to the school",
+    Clause.PUPILS: "Be kind about children",
+    Clause.PRIVACY: "Keep private information private",
+    Clause.COMPLAINTS: "Complaints go through the complaints procedure",
+    Clause.CLOSURE: "Closing the group",
+}
+
+# What a reminder says about a category: the kind of problem, never the words used.
+CATEGORY_PHRASES: dict[Category, str] = {
+    Category.ABUSE: "it contains language that could hurt or upset someone",
+    Category.THREAT: "it could be read as a threat",
+    Category.DISCRIMINATION: "it contains a remark that could be discriminatory",
+    Category.STAFF: "it names a member of staff in a negative way",
+    Category.PUPIL: "it names a child in a negative way",
+    Category.PRIVATE: "it seems to share someone's private or personal information",
+    Category.COMPLAINT: "it raises a complaint about the school",
+}
+
+BUTTON_LABELS = {"dismiss": "Not a breach", "delete": "Delete message", "close": "Close chat"}
+ACK_LABEL = "I agree to the code of conduct"
+MAX_QUOTE = 1500  # characters of a flagged message shown to SLT
+
+
+def when(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %Y} at {local:%H:%M}"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _join(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def quote_clause(code: CodeOfConduct, clause: Clause) -> str:
+    text = " ".join(code.clause(clause).split())
+    return f"{CLAUSE_TITLES[clause]}: \u201c{text}\u201d"
+
+
+def reminder(
+    *,
+    school: School,
+    chat_name: str,
+    name: str,
+    sent_at: datetime,
+    zone: ZoneInfo,
+    verdict: Verdict,
+    offence_number: int,
+    school_told: bool,
+) -> str:
+    code = school.policy
+    phrases = [CATEGORY_PHRASES[c] for c in verdict.categories]
+    lines = [
+        f"Hello {name}," if name else "Hello,",
+        "",
+        f"This is an automatic, private message from {school.name} about the message you posted "
+        f"in \u201c{chat_name}\u201d on {when(sent_at, zone)}. It may not fit the group's code of "
+        f"conduct, because {_join(phrases)}.",
+        "",
+        "The code of conduct says:",
+        *(f"\u2022 {quote_clause(code, clause)}" for clause in verdict.clauses),
+        "",
+        "Please could you remove the message? Thank you.",
+    ]
+    if Category.COMPLAINT in verdict.categories or Category.STAFF in verdict.categories:
+        lines.append(
+            "If you have a concern, the school would like to hear it directly"
+            + (
+                f": {code.complaints_url}"
+                if code.complaints_url
+                else ", through its complaints procedure."
+            )
+        )
+    if code.url:
+        lines.append(f"The full code of conduct: {code.url}")
+    if school_told:
+        lines.append(
+            "The school's senior leadership team has been told about this message."
+            if offence_number < 2
+            else f"This is the {ordinal(offence_number)} reminder recently, so the school's "
+            "senior leadership team has been told."
+        )
+    lines.append(
+        "If you think this note was sent by mistake, you can ignore it, or let the school know."
+    )
+    return "\n".join(lines)
+
+
+def nudge(name: str) -> str:
+    """The in-chat fallback: names no rule and repeats nothing."""
+    who = f"{name}, " if name else ""
+    return f"{who}there is a private note for you about a recent message in this group."
+
+
+def alert(
+    *,
+    school: School,
+    chat_name: str,
+    platform: str,
+    sender: str,
+    sender_id: str,
+    sent_at: datetime,
+    zone: ZoneInfo,
+    text: str,
+    edited: bool,
+    verdict: Verdict,
+    offence_number: int,
+    window_days: int,
+    history: Sequence[IncidentRow],
+    urgent: bool,
+    deleting: bool,
+) -> str:
+    quoted = text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE] + "\u2026"
+    severity = verdict.severity.value if verdict.severity else "low"
+    lines = [
+        ("URGENT: " if urgent else "") + "Possible breach of the code of conduct",
+        f"School: {school.name}",
+        f"Chat: {chat_name} ({platform})",
+        f"From: {sender} ({platform} id {sender_id})",
+        f"Sent: {when(sent_at, zone)}" + (" (edited)" if edited else ""),
+        f"Message: \u201c{quoted}\u201d",
+        f"Categories: {', '.join(verdict.categories)} ({severity})",
+        "Why: " + "; ".join(verdict.reasons),
+        "Clauses: " + ", ".join(CLAUSE_TITLES[c] for c in verdict.clauses),
+    ]
+    if history:
+        lines.append(
+            f"History: {ordinal(offence_number)} offence in {window_days} days. Earlier: "
+            + "; ".join(f"{when(h.created_at, zone)} ({', '.join(h.categories)})" for h in history)
+        )
+    else:
+        lines.append(f"History: no other offence in {window_days} days.")
+    if deleting:
+        lines.append("The message is being deleted automatically, as the school's policy asks.")
+    return "\n".join(lines)
+
+
+def digest_note(until: datetime, zone: ZoneInfo) -> str:
+    return f"(Held during quiet hours; sent at {until.astimezone(zone):%H:%M}.)"
+
+
+def failure_note(kind: str, chat_name: str, reason: str) -> str:
+    what = {
+        "delete": "delete the message",
+        "close": "close",
+        "reopen": "reopen",
+    }.get(kind, kind)
+    return f"schoolgate could not {what} in \u201c{chat_name}\u201d: {reason}"
+
+
+def closing_notice(code: CodeOfConduct, reason: str) -> str:
+    lines = [
+        "This group has been closed by the school for the time being.",
+        f"As the code of conduct says: \u201c{' '.join(code.clause(Clause.CLOSURE).split())}\u201d",
+    ]
+    if reason:
+        lines.append(f"Reason: {reason}")
+    if code.url:
+        lines.append(f"The code of conduct: {code.url}")
+    return "\n".join(lines)
+
+
+def reopening_notice() -> str:
+    return (
+        "This group is open again. Thank you for keeping it friendly and helpful, "
+        "as the code of conduct asks. /rules shows a summary."
+    )
+
+
+def rules(code: CodeOfConduct) -> str:
+    lines = [f"{code.title} (version {code.version})", "", code.summary.strip()]
+    if code.url:
+        lines += ["", f"The full code: {code.url}"]
+    if code.complaints_url:
+        lines.append(f"Complaints procedure: {code.complaints_url}")
+    return "\n".join(lines)
+
+
+def privacy(code: CodeOfConduct, retention_days: int) -> str:
+    return code.privacy.strip().replace("{retention_days}", str(retention_days))
+
+
+def welcome(school: School) -> str:
+    code = school.policy
+    return "\n".join(
+        [
+            f"Welcome! This group follows {school.name}'s code of conduct for parents and carers.",
+            "",
+            code.summary.strip(),
+            *([f"The full code: {code.url}"] if code.url else []),
+            "",
+            "Please press the button to say you have read it and agree to it.",
+        ]
+    )
+
+
+NOT_ALLOWED = (
+    "Sorry, only the school's senior leadership team and the group's admins can do that here. "
+    "This request has been noted."
+)
+ANONYMOUS = (
+    "Sorry, I can't tell who you are while you post anonymously as the group. Please send the "
+    "command again as yourself (turn off 'Remain anonymous' in your admin settings)."
+)
+NOT_A_SCHOOL_CHAT = "Please use this command in the class group chat it is about."
+UNKNOWN_ALERT = "This alert is no longer available; records are kept only for a limited time."
