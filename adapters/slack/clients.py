@@ -23,6 +23,18 @@ from bot.platform_settings import SlackSettings
 READ_RETRIES = 2
 
 
+def error_code(error: SlackApiError) -> str:
+    """Slack's error code ("channel_not_found"), or the HTTP status when the body had none."""
+    data = error.response.data
+    code = data.get("error") if isinstance(data, dict) else None
+    return str(code) if code else f"HTTP {error.response.status_code}"
+
+
+def describe_error(error: Exception) -> str:
+    """For a log line: the Slack error code, or the kind of failure (never a token or text)."""
+    return error_code(error) if isinstance(error, SlackApiError) else type(error).__name__
+
+
 class SlackSetupError(RuntimeError):
     """Slack refused a token or the app's setup at start; the message says what to fix."""
 
@@ -57,15 +69,20 @@ class BotIdentity:
     team: str
 
 
+_TOKEN_KINDS = {
+    "bot_token": "the xoxb- Bot User OAuth Token",
+    "user_token": "the xoxp- User OAuth Token of a workspace admin",
+}
+
+
 async def identify(client: AsyncWebClient, *, token_name: str = "bot_token") -> BotIdentity:
-    """auth.test: who the bot is, or a clear error when the token does not work."""
+    """auth.test: who the token belongs to, or a clear error when it does not work."""
     try:
         answer = await client.auth_test()
     except SlackApiError as error:
-        code = error.response.get("error") or f"HTTP {error.response.status_code}"
         raise SlackSetupError(
-            f"Slack refused slack.{token_name} ({code}): check the token in the environment "
-            "variable named in the config (an xoxb- Bot User OAuth Token)"
+            f"Slack refused slack.{token_name} ({error_code(error)}): check that the environment "
+            f"variable named in the config holds {_TOKEN_KINDS.get(token_name, 'a valid token')}"
         ) from None
     return BotIdentity(
         str(answer.get("user_id") or ""),

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.blocks import Block, escape, message_blocks
+from adapters.slack.clients import error_code
 from bot.model import (
     Action,
     Alert,
@@ -86,10 +87,6 @@ _DELETE_NOT_ALLOWED = (
 )
 
 
-def _code(error: SlackApiError) -> str:
-    return str(error.response.get("error") or "")
-
-
 def _retry_after(headers: Mapping[str, Any]) -> float:
     for name, value in headers.items():
         if name.lower() == "retry-after":
@@ -115,7 +112,7 @@ async def call_api(
     try:
         return await call
     except SlackApiError as error:
-        code = _code(error)
+        code = error_code(error)
         if code in tolerate:
             return None
         if error.response.status_code == 429 or code == "ratelimited":

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.clients import describe_error
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,8 @@ class DisplayNames:
             return self._names[user_id]
         try:
             answer = await self._client.users_info(user=user_id)
-        except SlackApiError as error:
-            log.debug("users.info failed for %s: %s", user_id, error.response.get("error"))
-            return ""
         except Exception as error:  # a name is a nicety: never lose the message over it
-            log.debug("users.info failed for %s: %s", user_id, type(error).__name__)
+            log.debug("users.info failed for %s: %s", user_id, describe_error(error))
             return ""
         user = answer.get("user") or {}
         profile = user.get("profile") or {}

@@ -5,10 +5,15 @@ from __future__ import annotations
 import logging
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 
 from adapters.slack.catchup import catch_up
-from adapters.slack.clients import SlackClients, SlackSetupError, build_clients, identify
+from adapters.slack.clients import (
+    SlackClients,
+    SlackSetupError,
+    build_clients,
+    describe_error,
+    identify,
+)
 from adapters.slack.delivery import SlackDelivery
 from adapters.slack.events import PLATFORM
 from adapters.slack.inbound import Inbound
@@ -79,7 +84,9 @@ class SlackPlatform:
             try:
                 await catch_up(self._clients.read, events, channel, self._inbound.with_names)
             except Exception as error:
-                log.warning("could not catch up on Slack channel %s: %s", channel, _reason(error))
+                log.warning(
+                    "could not catch up on Slack channel %s: %s", channel, describe_error(error)
+                )
 
     async def stop(self) -> None:
         if self._serving is not None:
@@ -120,7 +127,7 @@ class SlackPlatform:
             try:
                 answer = await self._clients.read.conversations_info(channel=channel)
             except Exception as error:
-                reason = _reason(error)
+                reason = describe_error(error)
                 log.warning("Slack channel %s: cannot read it (%s)", channel, reason)
                 if reason == "channel_not_found":  # private, and the bot was never invited
                     self._outside.add(channel)
@@ -134,9 +141,3 @@ class SlackPlatform:
                 self._outside.add(channel)
             if info.get("is_archived"):
                 log.warning("Slack channel %s is archived: it is closed until unarchived", channel)
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error") or f"HTTP {error.response.status_code}")
-    return type(error).__name__

@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.clients import SlackSetupError
+from adapters.slack.clients import SlackSetupError, error_code
 
 
 class Serving(Protocol):
@@ -35,10 +35,9 @@ class SocketServing:
         try:
             opened = await self._client.apps_connections_open(app_token=self._app_token)
         except SlackApiError as error:
-            code = error.response.get("error") or f"HTTP {error.response.status_code}"
             raise SlackSetupError(
-                f"Slack refused slack.app_token ({code}): it must be an xapp- app-level token "
-                "with the connections:write scope, and Socket Mode must be on for the app"
+                f"Slack refused slack.app_token ({error_code(error)}): it must be an xapp- "
+                "app-level token with the connections:write scope, and Socket Mode must be on"
             ) from None
         self._handler = AsyncSocketModeHandler(self._app, self._app_token, web_client=self._client)
         self._handler.client.wss_uri = str(opened["url"])

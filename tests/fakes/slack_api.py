@@ -53,6 +53,7 @@ class _Failure:
     status: int
     error: str
     retry_after: int | None
+    when: Callable[[Mapping[str, Any]], bool] | None
 
 
 @dataclass
@@ -81,9 +82,10 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack-sdk reads some methods by GET
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_get("/link", self._link)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -113,9 +115,11 @@ class FakeSlack:
         error: str = "internal_error",
         retry_after: int | None = None,
         times: int = 1,
+        when: Callable[[Mapping[str, Any]], bool] | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail (status 429 adds Retry-After)."""
-        failure = _Failure(status, "ratelimited" if status == 429 else error, retry_after)
+        """Make the next `times` calls of `method` (whose parameters match `when`) fail.
+        Status 429 answers `ratelimited` with a Retry-After header."""
+        failure = _Failure(status, "ratelimited" if status == 429 else error, retry_after, when)
         self._failures.setdefault(method, []).extend([failure] * times)
 
     def calls_to(self, method: str, *, ok_only: bool = True) -> list[Call]:
@@ -172,9 +176,10 @@ class FakeSlack:
         params = await _params(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         token = token or str(params.pop("token", ""))
-        queued = self._failures.get(method)
-        if queued:
-            failure = queued.pop(0)
+        queued = self._failures.get(method, [])
+        failure = next((f for f in queued if f.when is None or f.when(params)), None)
+        if failure is not None:
+            queued.remove(failure)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             answer: dict[str, Any] = {"ok": False, "error": failure.error}
             await self._record(Call(method, params, token, failure.status, answer))
