@@ -1,0 +1,88 @@
+"""Building python-telegram-bot's Application from the `telegram:` config section."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.platform_settings import TelegramSettings
+
+log = logging.getLogger(__name__)
+
+TelegramApp = Application[
+    ExtBot[None], ContextTypes.DEFAULT_TYPE, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
+]
+
+# The updates the adapter handles; chat_member and chat_join_request come only when asked for.
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "chat_member",
+    "my_chat_member",
+    "chat_join_request",
+)
+
+
+def api_base_url(base_url: str) -> str:
+    """The SDK's base URL (the token is appended to it): a server address gets `/bot` added."""
+    base = base_url.rstrip("/")
+    return base if base.endswith("/bot") else f"{base}/bot"
+
+
+def usable_updates(raw: list[Any]) -> list[Any]:
+    """Updates the SDK can read. A malformed one is logged (by id only: it may hold a message)
+    and replaced by an empty update with the same id, so that polling confirms it and moves on
+    instead of fetching it again forever."""
+    usable: list[Any] = []
+    for item in raw:
+        update_id = item.get("update_id") if isinstance(item, dict) else None
+        try:
+            Update.de_json(item, None)
+        except Exception as exc:
+            log.warning(
+                "skipped a malformed Telegram update %s (%s)", update_id, type(exc).__name__
+            )
+            if isinstance(update_id, int):
+                usable.append({"update_id": update_id})
+            continue
+        usable.append(item)
+    return usable
+
+
+class _SkipMalformedUpdates(HTTPXRequest):
+    """The getUpdates connection, with `usable_updates` applied to what Telegram returns."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        data = HTTPXRequest.parse_json_payload(payload)
+        if isinstance(data.get("result"), list):
+            data["result"] = usable_updates(data["result"])
+        return data
+
+
+def quiet_http_logs() -> None:
+    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def build_application(settings: TelegramSettings) -> TelegramApp:
+    quiet_http_logs()
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token.get_secret_value())
+        .get_updates_request(_SkipMalformedUpdates(connection_pool_size=1))
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .job_queue(None)
+    )
+    if settings.base_url:
+        builder = builder.base_url(api_base_url(settings.base_url))
+    if settings.mode == "webhook":
+        builder = builder.updater(None)
+    return builder.build()
