@@ -6,9 +6,10 @@ never appear in a repr or a log line; the YAML gives them as `${ENV_VAR}`.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
 
 
 class _Section(BaseModel):
@@ -21,6 +22,21 @@ class TelegramWebhook(_Section):
     path: str = "/telegram"
     url: str  # the public HTTPS URL Telegram posts to
     secret_token: SecretStr  # sent back by Telegram in X-Telegram-Bot-Api-Secret-Token
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, url: str) -> str:
+        if not url.startswith("https://"):
+            raise ValueError("Telegram posts only to https:// addresses")
+        return url
+
+    @field_validator("secret_token")
+    @classmethod
+    def _token_characters(cls, token: SecretStr) -> SecretStr:
+        # Telegram's rule; checked here so that a bad one fails at start, not at setWebhook.
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", token.get_secret_value()):
+            raise ValueError("use 1-256 characters from A-Z, a-z, 0-9, _ and -")
+        return token
 
 
 class TelegramSettings(_Section):
