@@ -8,13 +8,14 @@ delivery failures; messages sent while it is stopped are caught up on the next s
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock, first_of
 from bot.commands import parse_command
 from bot.model import (
     Action,
@@ -85,6 +86,9 @@ class LocalPlatform:
         self.blocks_dms: set[str] = set()
         self.delivered: list[tuple[Action, Delivery]] = []
         self.seen: list[Seen] = []
+        self._open = asyncio.Event()  # cleared by pause(): deliveries wait
+        self._open.set()
+        self._stopped = asyncio.Event()
 
     # ---- Platform ----
 
@@ -97,6 +101,7 @@ class LocalPlatform:
 
     async def start(self, events: EventSink) -> None:
         self._events = events
+        self._stopped.clear()
         backlog, self._backlog = self._backlog, []
         for message in backlog:  # catch up on what was said while we were away
             last = await events.last_seen(message.chat)
@@ -105,8 +110,13 @@ class LocalPlatform:
 
     async def stop(self) -> None:
         self._events = None
+        self._stopped.set()
 
     async def deliver(self, action: Action) -> Delivery:
+        if not self._open.is_set():
+            await first_of(self._open.wait(), self._stopped.wait())
+            if not self._open.is_set():
+                raise ConnectionError("the local platform stopped during delivery")
         for fault in self._faults:
             if fault.times > 0 and fault.matches(action):
                 fault.times -= 1
@@ -191,6 +201,13 @@ class LocalPlatform:
     def chat(self, chat_id: str, title: str = "") -> ChatRef:
         return self._chat(ChatRef(NAME, chat_id, title or chat_id)).ref
 
+    def pause(self) -> None:
+        """Hold every delivery until `resume()` (or fail it with a connection error on stop)."""
+        self._open.clear()
+
+    def resume(self) -> None:
+        self._open.set()
+
     def set_capabilities(self, chat_id: str, capabilities: Iterable[Capability]) -> None:
         self._per_chat[chat_id] = frozenset(capabilities)
 
@@ -245,21 +262,21 @@ class LocalPlatform:
         await self._sink().on_message(edited)
         return edited
 
-    async def command(self, chat_id: str, user: UserRef, text: str) -> Reply | None:
-        """A typed command such as `/close too many arguments`; None if it is not one."""
+    async def command(self, chat_id: str, user: UserRef, text: str) -> Reply:
+        """A typed command such as `/close too many arguments`."""
         parsed = parse_command(text)
         if parsed is None:
-            return None
+            raise ValueError(f"not a command: {text!r}")
         name, args = parsed
         return await self._sink().on_command(
             Command(name, self._chat(ChatRef(NAME, chat_id)).ref, user, args)
         )
 
-    async def press(self, button: Button | str, user: UserRef) -> Reply | None:
-        """Press a button (or raw button data, as a platform would send it)."""
+    async def press(self, button: Button | str, user: UserRef) -> Reply:
+        """Press a button (or give raw button data, as a platform would send it)."""
         decoded = decode_button(button if isinstance(button, str) else button.data)
         if decoded is None:
-            return None
+            raise ValueError(f"not a button of ours: {button!r}")
         action, key = decoded
         return await self._sink().on_button(ButtonPress(action, key, user))
 

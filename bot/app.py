@@ -50,6 +50,14 @@ def build_platforms(config: Config, *, clock: Clock | None = None) -> list[Platf
     return platforms
 
 
+async def telegram_links(config: Config) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(school name, link, SLT names) for each school: the Telegram deep link its SLT contacts
+    open once so that the bot may send them alerts (`schoolgate telegram-link`)."""
+    from adapters.telegram import onboarding_links
+
+    return [(link.school.name, link.url, link.contacts) for link in await onboarding_links(config)]
+
+
 class App:
     def __init__(
         self,

@@ -30,7 +30,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed in one line
+        return exc.code if isinstance(exc.code, int) else 2
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
@@ -89,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     erase.add_argument("--user", required=True, metavar="PLATFORM:ID", type=_user)
     erase.add_argument("--yes", action="store_true", help="confirm the erasure")
     erase.set_defaults(handler=_erase)
+
+    link = commands.add_parser(
+        "telegram-link", help="print the link SLT open once to receive alerts on Telegram"
+    )
+    link.add_argument("--config", required=True, metavar="FILE")
+    link.set_defaults(handler=_telegram_link)
     return parser
 
 
@@ -128,6 +137,25 @@ async def _serve(config: Config) -> None:
         )
         await stop.wait()
         log.info("stopping: undelivered actions stay stored for the next start")
+
+
+# ---- telegram-link ----
+
+
+def _telegram_link(args: argparse.Namespace) -> int:
+    from bot.app import telegram_links
+
+    config = load_config(args.config)
+    if config.telegram is None:
+        raise CliError(f"{args.config}: no 'telegram:' section")
+    try:
+        links = asyncio.run(telegram_links(config))
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from None
+    for school, url, contacts in links:
+        who = ", ".join(contacts) or "nobody yet: add SLT contacts with a telegram id"
+        print(f"{school}: {url}\n  send to: {who}")
+    return 0
 
 
 # ---- demo ----

@@ -321,7 +321,8 @@ def parse_config(text: str, source: str) -> Config:
         raise ConfigError([where.at((), "the config must be a mapping of sections")])
     duplicate = _first_duplicate_key(node, ())
     if duplicate:
-        raise ConfigError([where.at(duplicate, "key given twice")])
+        loc, line = duplicate
+        raise ConfigError([f"{source}:{line}: {_path(loc)}: key given twice"])
     data = _expand_env(data, (), where)
     try:
         config = Config.model_validate(data)
@@ -368,13 +369,14 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
     return None
 
 
-def _first_duplicate_key(node: yaml.Node, loc: Loc) -> Loc | None:
+def _first_duplicate_key(node: yaml.Node, loc: Loc) -> tuple[Loc, int] | None:
+    """The path and line of the first key given twice in one mapping (YAML keeps the last)."""
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key, value in node.value:
             name = str(key.value)
             if name in seen:
-                return (*loc, name)
+                return (*loc, name), key.start_mark.line + 1
             seen.add(name)
             found = _first_duplicate_key(value, (*loc, name))
             if found:

@@ -14,7 +14,7 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
+from bot.clock import Clock, first_of
 from bot.model import CloseChat, Delivery, PermanentFailure, ReopenChat, RetryAfter
 from bot.platform import Platform
 from bot.store import ActionRow, Store
@@ -129,15 +129,10 @@ class Outbox:
     async def _wait(self, delay: float | None) -> None:
         if delay == 0.0:
             await asyncio.sleep(0)
-            return
-        waits: list[asyncio.Future[object]] = [asyncio.ensure_future(self._wake.wait())]
-        if delay is not None:
-            waits.append(asyncio.ensure_future(self._clock.sleep(delay)))
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waits:
-                waiter.cancel()
+        elif delay is None:
+            await self._wake.wait()
+        else:
+            await first_of(self._wake.wait(), self._clock.sleep(delay))
 
     async def _deliver(self, row: ActionRow) -> None:
         try:

@@ -1,0 +1,124 @@
+"""The policy: who hears of a breach, how urgently, and how repeats escalate and fade."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import PolicySettings, QuietHours
+from bot.policy import decide
+from rules.model import Category, Clause, Finding, Severity, Span, Verdict
+from tests.bot.conftest import CHAT, PARENT, SLT, StartApp, make_config, private
+
+MONDAY_NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def verdict(category: Category, severity: Severity) -> Verdict:
+    span = Span(0, 4, "text")
+    return Verdict((Finding(category, severity, "test.rule", Clause.RESPECT, span, "reason"),))
+
+
+@pytest.mark.parametrize(
+    ("category", "severity", "offence", "remind", "alert", "urgent"),
+    [
+        (Category.ABUSE, Severity.LOW, 1, True, False, False),  # first mild breach: reminder
+        (Category.ABUSE, Severity.LOW, 2, True, True, False),  # repeated: SLT hear of it
+        (Category.COMPLAINT, Severity.LOW, 1, True, False, False),
+        (Category.STAFF, Severity.MEDIUM, 1, True, True, False),  # medium: always alerted
+        (Category.PRIVATE, Severity.HIGH, 1, True, True, False),
+        (Category.THREAT, Severity.HIGH, 1, True, True, True),  # threats: urgent at once
+        (Category.DISCRIMINATION, Severity.HIGH, 1, True, True, True),
+        (Category.ABUSE, Severity.LOW, 4, True, True, True),  # many repeats: urgent
+    ],
+)
+def test_decide(
+    category: Category, severity: Severity, offence: int, remind: bool, alert: bool, urgent: bool
+) -> None:
+    decision = decide(
+        PolicySettings(), verdict(category, severity), offence, can_delete=True, now=MONDAY_NOON
+    )
+    assert (decision.remind, decision.alert, decision.urgent) == (remind, alert, urgent)
+    assert decision.delete is False  # only where the school enables it
+    assert decision.hold_until is None
+
+
+def test_delete_needs_both_the_school_and_the_platform() -> None:
+    settings = PolicySettings(delete=(Category.ABUSE,))
+    abuse = verdict(Category.ABUSE, Severity.LOW)
+    assert decide(settings, abuse, 1, can_delete=True, now=MONDAY_NOON).delete
+    assert not decide(settings, abuse, 1, can_delete=False, now=MONDAY_NOON).delete
+    staff = verdict(Category.STAFF, Severity.MEDIUM)
+    assert not decide(settings, staff, 1, can_delete=True, now=MONDAY_NOON).delete
+
+
+def test_categories_can_be_left_out_of_reminders_and_alerts() -> None:
+    settings = PolicySettings(remind=(Category.ABUSE,), alert=())
+    decision = decide(settings, verdict(Category.STAFF, Severity.MEDIUM), 1, can_delete=False,
+                      now=MONDAY_NOON)  # fmt: skip
+    assert (decision.remind, decision.alert) == (False, False)
+
+
+def test_quiet_hours_hold_low_alerts_but_never_urgent_ones() -> None:
+    settings = PolicySettings(
+        quiet_hours=QuietHours.model_validate({"start": "21:00", "end": "7:00"})
+    )
+    late = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # 22:30 in London (GMT in March)
+    low = decide(settings, verdict(Category.ABUSE, Severity.LOW), 2, can_delete=False, now=late)
+    assert low.alert
+    assert low.hold_until == datetime(2026, 3, 3, 7, 0, tzinfo=UTC)
+    threat = decide(settings, verdict(Category.THREAT, Severity.HIGH), 1, can_delete=False,
+                    now=late)  # fmt: skip
+    assert threat.hold_until is None
+    noon = decide(settings, verdict(Category.ABUSE, Severity.LOW), 2, can_delete=False,
+                  now=MONDAY_NOON)  # fmt: skip
+    assert noon.hold_until is None
+
+
+MILD = "Honestly Sarah you are so stupid sometimes"
+
+
+async def test_repeats_escalate_and_later_fade(
+    tmp_path: Path, clock: ManualClock, running: StartApp
+) -> None:
+    config = make_config(tmp_path, "policy:\n  escalation: {window_days: 30}\n")
+    async with running(config) as (app, local):
+
+        async def offend() -> tuple[int, int]:
+            await local.send(CHAT, PARENT, MILD)
+            await app.drain()
+            clock.advance(hours=1)
+            return len(private(local, PARENT, "reminder")), len(private(local, SLT, "alert"))
+
+        assert await offend() == (1, 0)  # first mild breach: a private reminder only
+        assert await offend() == (2, 1)  # a repeat: SLT alerted, with the history
+        second_alert = private(local, SLT, "alert")[-1]
+        assert "2nd offence in 30 days" in second_alert
+        assert not second_alert.startswith("URGENT")
+        assert await offend() == (3, 2)
+        assert await offend() == (4, 3)
+        assert private(local, SLT, "alert")[-1].startswith("URGENT")  # the 4th is urgent
+
+        clock.advance(days=31)  # the earlier offences no longer count
+        assert await offend() == (5, 3)
+        numbers = [i.offence_number for i in await app.store.incidents()]
+        assert numbers == [1, 2, 3, 4, 1]
+
+
+async def test_low_alerts_in_quiet_hours_wait_for_the_morning(
+    tmp_path: Path, clock: ManualClock, running: StartApp
+) -> None:
+    config = make_config(tmp_path, "policy:\n  quiet_hours: {start: '21:00', end: '07:00'}\n")
+    clock.set(datetime(2026, 3, 2, 22, 0, tzinfo=UTC))
+    async with running(config) as (app, local):
+        await local.send(CHAT, PARENT, MILD)
+        await local.send(CHAT, PARENT, MILD)
+        await app.drain()
+        assert len(private(local, PARENT, "reminder")) == 2  # reminders are not held
+        assert private(local, SLT, "alert") == []
+        clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+        await app.drain()
+        [alert] = private(local, SLT, "alert")
+        assert "Held during quiet hours" in alert

@@ -1,0 +1,279 @@
+"""The `schoolgate` command line end to end: scan, check-config, export, erase, demo, run."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.local import LocalPlatform
+from bot.app import App
+from bot.cli import main
+from bot.clock import ManualClock
+from bot.config import load_config
+
+SCHOOL = """\
+schools:
+  - id: riverside
+    name: Riverside Primary School
+    staff:
+      - {id: carter, title: Mr, first: James, last: Carter, roles: [headteacher, head]}
+      - {id: shah, title: Mrs, first: Linda, last: Shah, roles: [deputy head]}
+    pupils: [Noah, Isla]
+"""
+SECOND_SCHOOL = """\
+  - id: hillside
+    name: Hillside Academy
+"""
+STAFF = "Mr Carter is useless and should be sacked"
+THREAT = "She'd better watch her back at pickup tomorrow"
+MESSAGES: list[dict[str, object]] = [
+    {"id": "m1", "text": "Is it swimming on Tuesday this week?", "lang": "en"},
+    {"id": 2, "text": STAFF},
+    {"id": "m3", "text": THREAT},
+]
+KEYS = ["id", "flagged", "categories", "severity", "staff", "pupils", "reasons", "clauses"]
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "school.yaml"
+    path.write_text(SCHOOL + f"storage:\n  path: {tmp_path / 'school.sqlite3'}\n", "utf-8")
+    return path
+
+
+@pytest.fixture
+def messages(tmp_path: Path) -> Path:
+    path = tmp_path / "messages.jsonl"
+    path.write_text("\n".join(json.dumps(m) for m in MESSAGES) + "\n\n", "utf-8")
+    return path
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_error(code: int, err: str) -> str:
+    assert code != 0
+    assert "Traceback" not in err
+    assert err.count("\n") == 1
+    return err.strip()
+
+
+def test_scan_jsonl(config_file: Path, messages: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["scan", "--config", str(config_file), str(messages)], capsys)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [list(r) for r in rows] == [KEYS] * 3
+    assert [r["id"] for r in rows] == ["m1", 2, "m3"]
+    assert [r["flagged"] for r in rows] == [False, True, True]
+    assert rows[0]["severity"] is None
+    assert rows[0]["categories"] == rows[0]["reasons"] == []
+    assert "staff" in rows[1]["categories"]
+    assert rows[1]["staff"] == ["carter"]
+    assert rows[1]["clauses"]
+    assert rows[2]["categories"] == ["threat"]
+    assert rows[2]["severity"] == "high"
+
+
+def test_scan_reads_standard_input(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(MESSAGES[1]) + "\n"))
+    code, out, _ = run(["scan", "--config", str(config_file), "-"], capsys)
+    assert code == 0
+    assert json.loads(out)["staff"] == ["carter"]
+
+
+def test_scan_table(config_file: Path, messages: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        ["scan", "--config", str(config_file), "--format", "table", str(messages)], capsys
+    )
+    assert code == 0
+    assert "2 of 3 message(s) flagged" in out
+    assert "carter" in out
+
+
+def test_scan_chooses_among_several_schools(
+    tmp_path: Path, messages: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(SCHOOL + SECOND_SCHOOL, "utf-8")
+    code, _, err = run(["scan", "--config", str(path), str(messages)], capsys)
+    assert one_error(code, err) == (
+        f"schoolgate: {path}: the config has several schools (riverside, hillside); "
+        "choose with --school"
+    )
+    code, _, err = run(["scan", "--config", str(path), "--school", "oak", str(messages)], capsys)
+    assert "no school with id 'oak'" in one_error(code, err)
+    code, out, _ = run(
+        ["scan", "--config", str(path), "--school", "riverside", str(messages)], capsys
+    )
+    assert code == 0
+    assert len(out.splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"id": 1, "text": "fine"}\n{"id": 2, "text": \n', "messages.jsonl:2: not valid JSON"),
+        ('{"id": 1}\n', "messages.jsonl:1: missing key 'text'"),
+        ('{"text": "no id"}\n', "messages.jsonl:1: missing key 'id'"),
+        ('{"id": 1, "text": 5}\n', "messages.jsonl:1: 'text' must be a string"),
+        ("[1, 2]\n", "messages.jsonl:1: expected a JSON object"),
+    ],
+)
+def test_scan_input_errors(
+    config_file: Path,
+    tmp_path: Path,
+    content: str,
+    expected: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "messages.jsonl"
+    path.write_text(content, "utf-8")
+    code, out, err = run(["scan", "--config", str(config_file), str(path)], capsys)
+    assert one_error(code, err).startswith(f"schoolgate: {tmp_path}/{expected}")
+    assert out == ""
+
+
+def test_scan_config_and_file_errors(
+    tmp_path: Path, messages: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(SCHOOL.replace("    pupils:", "    pupls:"), "utf-8")
+    code, _, err = run(["scan", "--config", str(broken), str(messages)], capsys)
+    assert one_error(code, err) == (
+        f"schoolgate: {broken}:7: schools[0].pupls: unknown key; did you mean 'pupils'?"
+    )
+    code, _, err = run(["scan", "--config", str(tmp_path / "none.yaml"), str(messages)], capsys)
+    assert one_error(code, err) == f"schoolgate: {tmp_path / 'none.yaml'}: no such file"
+    good = tmp_path / "good.yaml"
+    good.write_text(SCHOOL, "utf-8")
+    code, _, err = run(["scan", "--config", str(good), str(tmp_path / "absent.jsonl")], capsys)
+    assert one_error(code, err) == f"schoolgate: {tmp_path / 'absent.jsonl'}: no such file"
+    code, _, err = run(["scan", "--config", str(good), "--format", "csv", "x"], capsys)
+    assert "invalid choice" in one_error(code, err)
+
+
+def test_check_config(
+    config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(["check-config", str(config_file)], capsys)
+    assert code == 0
+    assert f"{config_file}: OK" in out
+    assert "school riverside (Riverside Primary School): 2 staff, 2 pupils" in out
+    assert "none (scan only)" in out
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(SCHOOL + "policy:\n  alert: [abuse, thret]\n  retention_days: -1\n", "utf-8")
+    code, out, err = run(["check-config", str(broken)], capsys)
+    assert code == 2
+    assert "Traceback" not in err
+    assert err.splitlines() == [
+        f"{broken}:9: policy.alert[1]: 'thret' is not one of abuse, threat, discrimination, "
+        "staff, pupil, private, complaint; did you mean 'threat'?",
+        f"{broken}:10: policy.retention_days: Input should be greater than or equal to 1",
+    ]
+
+
+def test_export_and_erase(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "school.yaml"
+    path.write_text(
+        SCHOOL
+        + "    slt: [{name: Mrs Shah, local: slt}]\n"
+        + "    chats: [{platform: local, id: year3, name: Year 3}]\n"
+        + f"storage:\n  path: {tmp_path / 'db.sqlite3'}\nlocal: {{}}\n",
+        "utf-8",
+    )
+    code, _, err = run(["export", "--config", str(path), "--user", "local:p-amy"], capsys)
+    assert "no database here" in one_error(code, err)
+
+    async def fill() -> None:
+        clock = ManualClock()
+        local = LocalPlatform(clock=clock)
+        async with App(load_config(path), [local], clock=clock) as app:
+            amy = LocalPlatform.user("p-amy", "Amy")
+            await local.send("year3", amy, STAFF)
+            await local.send("year3", LocalPlatform.user("p-ben"), THREAT)
+            await app.drain()
+
+    asyncio.run(fill())
+    code, out, _ = run(["export", "--config", str(path), "--user", "local:p-amy"], capsys)
+    assert code == 0
+    exported = json.loads(out)
+    assert exported["user"] == "local:p-amy"
+    assert [i["text"] for i in exported["incidents"]] == [STAFF]
+
+    code, _, err = run(["erase", "--config", str(path), "--user", "local:p-amy"], capsys)
+    assert "run again with --yes" in one_error(code, err)
+    code, out, _ = run(["erase", "--config", str(path), "--user", "local:p-amy", "--yes"], capsys)
+    assert code == 0
+    assert "erased local:p-amy: 1 incidents" in out
+    code, out, _ = run(["export", "--config", str(path), "--user", "local:p-amy"], capsys)
+    assert json.loads(out)["incidents"] == []
+    code, out, _ = run(["export", "--config", str(path), "--user", "local:p-ben"], capsys)
+    assert len(json.loads(out)["incidents"]) == 1
+
+    code, _, err = run(["export", "--config", str(path), "--user", "p-amy"], capsys)
+    assert "expected PLATFORM:ID" in one_error(code, err)
+
+
+def test_demo_runs_unattended(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "demo.sqlite3"
+    code, out, _ = run(["demo", "--pace", "0", "--db", str(db)], capsys)
+    assert code == 0
+    for seen in (
+        "Only Carl sees this: private reminder",
+        "Direct message to Mrs Okafor (SLT)",
+        "[ Close chat ]",
+        "This group has been closed by the school",
+        "Ben (parent) types /reopen",
+        "This group is open again",
+        "Incidents (flagged messages only)",
+    ):
+        assert seen in out
+    assert db.exists()
+
+
+def test_run_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
+    path = tmp_path / "school.yaml"
+    path.write_text(
+        SCHOOL
+        + "    chats: [{platform: local, id: year3}]\n"
+        + f"storage:\n  path: {tmp_path / 'db.sqlite3'}\nlocal: {{}}\n",
+        "utf-8",
+    )
+    script = Path(sys.executable).with_name("schoolgate")
+    process = subprocess.Popen(
+        [str(script), "run", "--config", str(path)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "schoolgate is running" in line:
+            break
+    process.send_signal(signal.SIGTERM)
+    rest = process.stderr.read()
+    assert process.wait(timeout=30) == 0
+    assert "stopping" in rest
+    assert "Traceback" not in rest
+    assert (tmp_path / "db.sqlite3").exists()
+
+
+def test_run_without_a_platform_is_one_error(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["run", "--config", str(config_file)], capsys)
+    assert "no platform section" in one_error(code, err)
