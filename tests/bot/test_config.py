@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,13 @@ def test_load_config_names_a_missing_file(tmp_path: Path) -> None:
     path.write_text("schools:\n  - id: a\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=rf"^{path}:2: schools\[0\]\.name: required key"):
         load_config(path)
+
+
+def test_the_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    example = Path(__file__).resolve().parents[2] / "config.example.yaml"
+    text = example.read_text(encoding="utf-8")
+    for name in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text):
+        monkeypatch.setenv(name, "placeholder-for-test")
+    config = parse_config(text, str(example))
+    assert config.schools[0].policy.complaints_url.startswith("https://")
+    assert {c.platform for c in config.schools[0].chats} == {"telegram", "discord", "slack"}
