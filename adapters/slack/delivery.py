@@ -234,4 +234,5 @@ class SlackDelivery:
 
 
 def _channel_name(action: ReopenChat) -> str:
-    return f"#{action.chat.title}" if action.chat.title else f"the channel {action.chat.chat_id}"
+    title = action.chat.title.lstrip("#")
+    return f"#{title}" if title else f"the channel {action.chat.chat_id}"
