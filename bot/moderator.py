@@ -10,6 +10,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
+from bot import digest
 from bot.clock import Clock
 from bot.config import Config, School
 from bot.model import ChatMessage, ChatRef
@@ -121,14 +122,18 @@ class Moderator:
                 now,
             )
             await s.add_actions(plan.actions, now, school_id=school.id, incident_id=incident_id)
-            if plan.held:
-                await s.add_actions(
-                    plan.held,
-                    now,
-                    school_id=school.id,
-                    incident_id=incident_id,
-                    not_before=plan.decision.hold_until,
-                )
+            until = plan.decision.hold_until
+            if until is not None:
+                for alert in plan.held:
+                    await digest.hold(
+                        s,
+                        alert,
+                        until,
+                        settings.zone,
+                        now=now,
+                        school_id=school.id,
+                        incident_id=incident_id,
+                    )
             await s.count_message(school.id, message, flagged=True)
         log.info(
             "incident %s in %s chat %s: %s (%s), %d action(s)",

@@ -35,7 +35,7 @@ class Decision:
 class Plan:
     decision: Decision
     actions: tuple[Action, ...]  # delivered now
-    held: tuple[Action, ...] = field(default=())  # delivered at `decision.hold_until`
+    held: tuple[Alert, ...] = field(default=())  # for the digest at `decision.hold_until`
 
 
 def decide(
@@ -147,7 +147,7 @@ class Policy:
             actions.append(
                 Delete(key=f"{incident_key}-d", chat=chat, message_id=message.message_id)
             )
-        alerts: list[Action] = []
+        alerts: list[Alert] = []
         if decision.alert:
             text = texts.alert(
                 school=school,
@@ -166,8 +166,6 @@ class Policy:
                 urgent=decision.urgent,
                 deleting=decision.delete,
             )
-            if decision.hold_until is not None:
-                text += "\n" + texts.digest_note(decision.hold_until, settings.zone)
             buttons = alert_buttons(incident_key, capabilities)
             alerts = [
                 Alert(
@@ -183,4 +181,4 @@ class Policy:
             ]
         if decision.hold_until is not None:
             return Plan(decision, tuple(actions), tuple(alerts))
-        return Plan(decision, tuple(actions + alerts))
+        return Plan(decision, (*actions, *alerts))

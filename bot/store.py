@@ -432,6 +432,13 @@ class Session:
         )
         return [_action(r) for r in rows]
 
+    async def replace_action(self, action_id: int, action: Action, now: datetime) -> None:
+        """Rewrite a pending action's content (a digest gathering one more item)."""
+        await self.db.execute(
+            "UPDATE actions SET payload = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+            (encode_action(action), ts(now), action_id),
+        )
+
     async def mark_done(self, action_id: int, delivery: Delivery, now: datetime) -> None:
         await self.db.execute(
             "UPDATE actions SET status = 'done', attempts = attempts + 1, path = ?, state = ?, "

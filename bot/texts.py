@@ -158,10 +158,6 @@ def alert(
     return "\n".join(lines)
 
 
-def digest_note(until: datetime, zone: ZoneInfo) -> str:
-    return f"(Held during quiet hours; sent at {until.astimezone(zone):%H:%M}.)"
-
-
 def failure_note(kind: str, chat_name: str, reason: str) -> str:
     what = {
         "delete": "delete the message",

@@ -11,7 +11,15 @@ from bot.clock import ManualClock
 from bot.config import PolicySettings, QuietHours
 from bot.policy import decide
 from rules.model import Category, Clause, Finding, Severity, Span, Verdict
-from tests.bot.conftest import CHAT, PARENT, SLT, StartApp, make_config, private
+from tests.bot.conftest import (
+    CHAT,
+    OTHER_PARENT,
+    PARENT,
+    SLT,
+    StartApp,
+    make_config,
+    private,
+)
 
 MONDAY_NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -107,18 +115,27 @@ async def test_repeats_escalate_and_later_fade(
         assert numbers == [1, 2, 3, 4, 1]
 
 
-async def test_low_alerts_in_quiet_hours_wait_for_the_morning(
+async def test_low_alerts_in_quiet_hours_wait_for_a_morning_digest(
     tmp_path: Path, clock: ManualClock, running: StartApp
 ) -> None:
     config = make_config(tmp_path, "policy:\n  quiet_hours: {start: '21:00', end: '07:00'}\n")
     clock.set(datetime(2026, 3, 2, 22, 0, tzinfo=UTC))
     async with running(config) as (app, local):
-        await local.send(CHAT, PARENT, MILD)
-        await local.send(CHAT, PARENT, MILD)
+        for parent in (PARENT, PARENT, OTHER_PARENT, OTHER_PARENT):
+            await local.send(CHAT, parent, MILD)  # each parent's second one alerts
+            clock.advance(minutes=30)
         await app.drain()
-        assert len(private(local, PARENT, "reminder")) == 2  # reminders are not held
+        assert len(private(local, PARENT, "reminder")) == 2  # reminders are never held
         assert private(local, SLT, "alert") == []
+
         clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
         await app.drain()
-        [alert] = private(local, SLT, "alert")
-        assert "Held during quiet hours" in alert
+        [digest] = [s for s in local.seen_by(SLT.user_id) if s.kind == "alert"]
+        assert digest.text.startswith("Quiet-hours digest, sent at 07:00")
+        assert "(1) Possible breach" in digest.text
+        assert "(2) Possible breach" in digest.text
+        assert "From: Amy" in digest.text
+        assert "From: Ben" in digest.text
+        incidents = {i.key for i in await app.store.incidents() if i.offence_number == 2}
+        assert {b.key for b in digest.buttons} == incidents
+        assert "Not a breach (2)" in [b.label for b in digest.buttons]
