@@ -44,9 +44,7 @@ def usable_updates(raw: list[Any]) -> list[Any]:
         try:
             Update.de_json(item, None)
         except Exception as exc:
-            log.warning(
-                "skipped a malformed Telegram update %s (%s)", update_id, type(exc).__name__
-            )
+            log.warning("Telegram: skipped malformed update %s (%s)", update_id, type(exc).__name__)
             if isinstance(update_id, int):
                 usable.append({"update_id": update_id})
             continue

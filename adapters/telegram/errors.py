@@ -16,6 +16,8 @@ from telegram import error as tg
 
 from bot.model import PermanentFailure, RetryAfter
 
+TOKEN_REJECTED = "Telegram rejected the bot token in telegram.token: copy it again from @BotFather"
+
 
 def retry_seconds(exc: tg.RetryAfter) -> float:
     # PTB 22 returns int or timedelta depending on PTB_TIMEDELTA; accept both, quietly.

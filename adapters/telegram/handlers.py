@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any
 
-from telegram import ChatMember, ChatMemberRestricted, Message, Update
+from telegram import Chat, ChatMember, ChatMemberRestricted, Message, Update
 from telegram import error as tg
 from telegram.ext import (
     CallbackQueryHandler,
@@ -160,7 +160,10 @@ class UpdateRouter:
             message = update.effective_message
             if message is None:
                 return
-            if name is not CommandName.START and not self._moderated(message.chat_id):
+            # In private anything goes to the core (/rules, /privacy answer there too); in a
+            # group, only a configured one.
+            private = message.chat.type == Chat.PRIVATE
+            if not private and not self._moderated(message.chat_id):
                 return
             command = mapping.command(message, name)
             if command is None:

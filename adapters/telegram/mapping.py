@@ -56,7 +56,8 @@ def message_author(message: Message) -> UserRef | None:
     chat rather than a person, so they are marked anonymous and can never be authorised."""
     if message.sender_chat is not None:
         sender = message.sender_chat
-        return UserRef(PLATFORM, str(sender.id), display_name=sender.title or "", anonymous=True)
+        name = "Anonymous admin" if sender.id == message.chat.id else sender.title or ""
+        return UserRef(PLATFORM, str(sender.id), display_name=name, anonymous=True)
     if message.from_user is not None:
         return user_ref(message.from_user)
     return None

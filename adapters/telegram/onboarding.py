@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import Bot
+from telegram import error as tg
 
 from bot.config import Config, School
 
 from .application import api_base_url, quiet_http_logs
+from .errors import TOKEN_REJECTED
 from .links import deep_link, onboarding_payload
 from .mapping import PLATFORM
 
@@ -32,8 +34,11 @@ async def onboarding_links(config: Config) -> list[OnboardingLink]:
     settings = config.telegram
     token = settings.token.get_secret_value()
     bot = Bot(token, base_url=api_base_url(settings.base_url)) if settings.base_url else Bot(token)
-    async with bot:
-        username = bot.username
+    try:
+        async with bot:
+            username = bot.username
+    except tg.InvalidToken:
+        raise RuntimeError(TOKEN_REJECTED) from None
     return [
         OnboardingLink(
             school,

@@ -20,7 +20,7 @@ from bot.platform import Capability, EventSink
 from .application import ALLOWED_UPDATES, TelegramApp, build_application
 from .chats import ChatDirectory
 from .delivery import Deliverer
-from .errors import describe
+from .errors import TOKEN_REJECTED, describe
 from .handlers import UpdateRouter
 from .links import deep_link, onboarding_payload
 from .mapping import PLATFORM
@@ -78,9 +78,7 @@ class TelegramPlatform:
         try:
             await app.initialize()  # getMe
         except tg.InvalidToken:
-            raise RuntimeError(
-                "Telegram rejected the bot token in telegram.token: copy it again from @BotFather"
-            ) from None
+            raise RuntimeError(TOKEN_REJECTED) from None
         bot = app.bot
         privacy_off = bot.can_read_all_group_messages
         for chat_id in self._chats.chat_ids:
