@@ -72,7 +72,12 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup:
 
 
 def _ids(chat: ChatRef) -> tuple[int, int | None]:
-    return int(chat.chat_id), int(chat.thread_id) if chat.thread_id else None
+    try:
+        return int(chat.chat_id), int(chat.thread_id) if chat.thread_id else None
+    except ValueError:
+        raise PermanentFailure(
+            f"{chat.chat_id!r} is not a Telegram chat id (a number such as -1001234567890)"
+        ) from None
 
 
 def _person_id(user: UserRef) -> int | None:
@@ -249,7 +254,7 @@ class Deliverer:
             )
         with delivery_errors(f"deleting a message in {name}"):
             try:
-                await self._bot.delete_message(int(action.chat.chat_id), int(action.message_id))
+                await self._bot.delete_message(_ids(action.chat)[0], int(action.message_id))
             except tg.BadRequest as exc:
                 if "not found" not in exc.message.lower():
                     raise

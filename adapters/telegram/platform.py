@@ -82,6 +82,13 @@ class TelegramPlatform:
         bot = app.bot
         privacy_off = bot.can_read_all_group_messages
         for chat_id in self._chats.chat_ids:
+            if not chat_id.removeprefix("-").isdigit():
+                log.warning(
+                    "Telegram: chat id %r is not a number such as -1001234567890; "
+                    "nothing there is moderated",
+                    chat_id,
+                )
+                continue
             rights = await check_rights(bot, chat_id, privacy_off=privacy_off)
             self._chats.set_rights(chat_id, rights)
         await register_menu(bot)

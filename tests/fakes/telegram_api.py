@@ -134,9 +134,13 @@ ADMIN_RIGHTS: JSONDict = {
 class FakeTelegramApi:
     """The fake server. `await start()`, point the SDK at `base_url`, `await close()`."""
 
-    def __init__(self, token: str = TOKEN, *, privacy_mode: bool = True) -> None:
+    def __init__(
+        self, token: str = TOKEN, *, privacy_mode: bool = True, ephemeral: bool = True
+    ) -> None:
         self.token = token
         self.privacy_mode = privacy_mode
+        # False: an older server that ignores ephemeral_message_parameters and posts publicly.
+        self.ephemeral = ephemeral
         self.calls: list[ApiCall] = []
         self.served: list[int] = []  # update ids, once per getUpdates answer that held them
         self._updates: list[JSONDict] = []
@@ -359,7 +363,7 @@ class FakeTelegramApi:
             "from": self.bot_user(),
             "text": params.get("text", ""),
         }
-        if "ephemeral_message_parameters" in params:
+        if self.ephemeral and "ephemeral_message_parameters" in params:
             # Bot API 10.2: a message only its receiver sees, with its own kind of id.
             message["ephemeral_message_id"] = message.pop("message_id")
             message["receiver_user_id"] = json.loads(params["ephemeral_message_parameters"])[

@@ -93,6 +93,24 @@ async def test_dm_refused_and_bot_admin_gives_an_ephemeral_reminder(
     assert remind.path == "ephemeral"
 
 
+async def test_a_server_that_posts_the_ephemeral_reminder_publicly_is_cleaned_up(
+    fake_telegram: FakeTelegramApi, make_config: Callable[..., Config], running: Running
+) -> None:
+    fake_telegram.ephemeral = False
+    fake_telegram.fail("sendMessage", cannot_initiate(), times=None, chat_id=PARENT)
+    async with running(make_config()) as (app, _):
+        fake_telegram.push_update(message(CHAT, PARENT, ABUSIVE))
+        posted = await fake_telegram.wait_for("sendMessage", 2, chat_id=CHAT)
+        [deleted] = await fake_telegram.wait_for("deleteMessage")
+        await app.drain()
+        [remind] = [a for a in await app.store.actions() if a.kind == "remind"]
+
+    assert [ephemeral(c) for c in posted] == [True, False]
+    # The full reminder that went public is taken down; a neutral nudge follows.
+    assert deleted["chat_id"] == str(CHAT)
+    assert remind.path == "nudge"
+
+
 async def test_dm_refused_and_bot_not_admin_gives_a_nudge_with_a_deep_link(
     fake_telegram: FakeTelegramApi, make_config: Callable[..., Config], running: Running
 ) -> None:
