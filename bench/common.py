@@ -1,0 +1,58 @@
+"""Shared helpers for the bench scripts: where the reference data is, and loading it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rules import SchoolProfile, StaffMember
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO / ".." / "shared"
+DEV_CASES = SHARED / "eval" / "parent_chat_dev.jsonl"
+DEV_ROSTER = SHARED / "eval" / "riverside.yaml"
+DAVIDSON = SHARED / "data" / "davidson" / "labeled_data.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One labelled message of an evaluation set."""
+
+    id: str
+    text: str
+    flag: bool
+    categories: tuple[str, ...]
+    staff: tuple[str, ...]
+    hard: bool
+
+
+def load_cases(path: Path) -> list[Case]:
+    cases = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                d: dict[str, Any] = json.loads(line)
+                cases.append(
+                    Case(
+                        id=str(d["id"]),
+                        text=str(d["text"]),
+                        flag=bool(d.get("flag", d.get("flagged", False))),
+                        categories=tuple(d.get("categories", ())),
+                        staff=tuple(d.get("staff", ())),
+                        hard=bool(d.get("hard", False)),
+                    )
+                )
+    return cases
+
+
+def load_profile(path: Path) -> SchoolProfile:
+    """A profile from a roster file shaped like eval/riverside.yaml (or a config's school)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    school = data["schools"][0] if "schools" in data else data
+    staff = [StaffMember.from_mapping(s) for s in school.get("staff", [])]
+    pupils = [str(p) for p in school.get("pupils", []) or []]
+    return SchoolProfile.build(str(school.get("id", "school")), staff, pupils)

@@ -1,0 +1,351 @@
+"""The rules core's data: word lists, phrase patterns and name lists from `rules/data/*.yaml`.
+
+Loaded and compiled once per process (`load_lexicon`); everything after that is lookups.
+A malformed data file raises `LexiconError` naming the file and the entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from rules.model import DEFAULT_CLAUSE, Category, Clause, Severity
+from rules.normalise import Normaliser
+
+
+class LexiconError(ValueError):
+    """A data file under rules/data/ is malformed."""
+
+
+class Mode(StrEnum):
+    """What a matched term or phrase does on its own."""
+
+    ALWAYS = "always"  # a finding wherever it appears (slurs, threats)
+    AIMED = "aimed"  # a finding unless the writer aims it at themselves ("I'm such an idiot")
+    CUE = "cue"  # negative context only: flags a named member of staff or pupil nearby
+    CLASS = "class"  # vocabulary for phrase patterns only
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    category: Category
+    severity: Severity
+    clause: Clause
+    reason: str
+    mode: Mode
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    words: tuple[str, ...]
+    rule: Rule
+
+
+class About(StrEnum):
+    """Whom a negative-context cue can be about."""
+
+    ANYONE = "anyone"
+    STAFF = "staff"
+    PUPIL = "pupil"
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    rule: Rule
+    patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...]  # a match overlapping one of these does not count
+    context: tuple[re.Pattern[str], ...]  # if given, one must match in the same sentence
+    about: About
+
+
+@dataclass(frozen=True, slots=True)
+class NameWords:
+    """names.yaml: how parents refer to people."""
+
+    titles: frozenset[str]
+    role_synonyms: tuple[frozenset[str], ...]
+    ambiguous_roles: frozenset[str]
+    determiners: frozenset[str]
+    role_stop_after: frozenset[str]
+    max_role_holders: int
+    common_words: frozenset[str]
+    not_person_before: frozenset[str]
+    person_after: frozenset[str]
+    not_names: frozenset[str]
+    first_names: frozenset[str]
+    hashtag_negative: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateRule:
+    rule: str
+    severity: Severity
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateWords:
+    """private.yaml: whose a number, address or link is."""
+
+    phone: PrivateRule
+    email: PrivateRule
+    social: PrivateRule
+    personal_email_domains: frozenset[str]
+    public_email_suffixes: tuple[str, ...]
+    social_hosts: frozenset[str]
+    social_non_profiles: frozenset[str]
+    own_cues: re.Pattern[str]
+    public_cues: re.Pattern[str]
+    other_cues: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    terms: Mapping[str, tuple[Term, ...]]  # first word -> terms starting with it
+    classes: Mapping[str, frozenset[str]]  # class name -> words and phrases
+    word_classes: Mapping[str, frozenset[str]]  # single word -> classes it belongs to
+    phrases_by_anchor: Mapping[str, tuple[Phrase, ...]]  # word or class -> phrases to try
+    allow: Mapping[str, tuple[tuple[str, ...], ...]]  # first word -> allowed phrases
+    names: NameWords
+    private: PrivateWords
+    confusables: Mapping[str, str]
+    known_words: frozenset[str]  # every single word the lexicon can match (for normalising)
+
+    def words_in(self, cls: str) -> frozenset[str]:
+        return self.classes.get(cls, frozenset())
+
+
+# What a space in a pattern stands for: any gap within a sentence that is not a masked person.
+_SEP = r"(?:[^\w.!?;\n\x01\x02\x03]+)"
+_MACRO = re.compile(r"\{([A-Z_]+)\}")
+# People the engine has found are masked in the text patterns see: staff, pupils, other names.
+MASK_STAFF, MASK_PUPIL, MASK_NAMED = "\x01", "\x02", "\x03"
+_PEOPLE = {
+    "STAFF": MASK_STAFF + "+",
+    "PUPIL": MASK_PUPIL + "+",
+    "NAMED": MASK_NAMED + "+",
+    "PERSON": f"(?:{MASK_STAFF}+|{MASK_PUPIL}+|{MASK_NAMED}+)",
+}
+
+
+@cache
+def load_lexicon() -> Lexicon:
+    """Read and compile rules/data/ (once per process)."""
+    data = {name: _read(name) for name in _FILES}
+    classes: dict[str, set[str]] = {
+        str(k).upper(): {_word(w) for w in _list(v, f"classes.yaml: {k}")}
+        for k, v in _mapping(data["classes.yaml"], "classes.yaml").items()
+    }
+    terms: dict[str, list[Term]] = {}
+    for where, entry in _entries(data["terms.yaml"], "terms.yaml"):
+        rule = _rule(entry, where, default_mode=Mode.AIMED)
+        words = [_word(w) for w in _list(entry.get("terms"), f"{where}: terms")]
+        for cls in _list(entry.get("classes", []), f"{where}: classes"):
+            classes.setdefault(str(cls).upper(), set()).update(words)
+        for w in words:
+            term = Term(tuple(w.split()), rule)
+            terms.setdefault(term.words[0], []).append(term)
+    frozen = {k: frozenset(v) for k, v in classes.items()}
+    phrases_file = _mapping(data["phrases.yaml"], "phrases.yaml")
+    macros = {str(k): str(v) for k, v in _mapping(phrases_file.get("macros"), "macros").items()}
+
+    def compile_all(value: Any, where: str) -> tuple[re.Pattern[str], ...]:
+        return tuple(_compile(p, frozen, macros, where) for p in _list(value, where))
+
+    phrases: dict[str, list[Phrase]] = {}
+    for where, entry in _entries(phrases_file.get("rules"), "phrases.yaml"):
+        phrase = Phrase(
+            _rule(entry, where, default_mode=Mode.ALWAYS),
+            compile_all(entry.get("patterns"), where),
+            compile_all(entry.get("unless", []), where),
+            compile_all(entry.get("context", []), where),
+            About(entry.get("about", About.ANYONE)),
+        )
+        for anchor in _list(entry.get("anchors"), f"{where}: anchors"):
+            key = str(anchor) if str(anchor).isupper() else _word(anchor)
+            if key.isupper() and key not in frozen:
+                raise LexiconError(f"{where}: anchor {key} is not a word class")
+            if " " in key:
+                raise LexiconError(f"{where}: anchor '{key}' must be one word or a class")
+            phrases.setdefault(key, []).append(phrase)
+    allow: dict[str, list[tuple[str, ...]]] = {}
+    for text in _list(_mapping(data["allow.yaml"], "allow.yaml").get("phrases"), "allow.yaml"):
+        allowed = tuple(_word(text).split())
+        allow.setdefault(allowed[0], []).append(allowed)
+    word_classes: dict[str, set[str]] = {}
+    for cls, members in frozen.items():
+        for member in members:
+            if " " not in member:
+                word_classes.setdefault(member, set()).add(cls)
+    names = _names(_mapping(data["names.yaml"], "names.yaml"))
+    known = {w for first in terms.values() for t in first for w in t.words} | names.titles
+    return Lexicon(
+        terms={k: tuple(v) for k, v in terms.items()},
+        classes=frozen,
+        word_classes={k: frozenset(v) for k, v in word_classes.items()},
+        phrases_by_anchor={k: tuple(v) for k, v in phrases.items()},
+        allow={k: tuple(v) for k, v in allow.items()},
+        names=names,
+        private=_private(_mapping(data["private.yaml"], "private.yaml")),
+        confusables={
+            str(k): str(v)
+            for k, v in _mapping(data["confusables.yaml"], "confusables.yaml").items()
+        },
+        known_words=frozenset(w for w in known if w.isalpha()),
+    )
+
+
+@cache
+def normaliser() -> Normaliser:
+    """The normaliser that knows the lexicon's words (shared by engine and profiles)."""
+    lex = load_lexicon()
+    return Normaliser(lex.known_words, lex.confusables)
+
+
+_FILES = (
+    "classes.yaml",
+    "terms.yaml",
+    "phrases.yaml",
+    "allow.yaml",
+    "names.yaml",
+    "private.yaml",
+    "confusables.yaml",
+)
+
+
+def _names(d: Mapping[str, Any]) -> NameWords:
+    def words(key: str) -> frozenset[str]:
+        return frozenset(_word(w) for w in _list(d.get(key), f"names.yaml: {key}"))
+
+    return NameWords(
+        titles=words("titles") | frozenset(w.rstrip(".") for w in words("titles")),
+        role_synonyms=tuple(
+            frozenset(_word(w) for w in _list(g, "names.yaml: role_synonyms"))
+            for g in _list(d.get("role_synonyms"), "names.yaml: role_synonyms")
+        ),
+        ambiguous_roles=words("ambiguous_roles"),
+        determiners=words("determiners"),
+        role_stop_after=words("role_stop_after"),
+        max_role_holders=int(d.get("max_role_holders", 2)),
+        common_words=words("common_words"),
+        not_person_before=words("not_person_before"),
+        person_after=words("person_after"),
+        not_names=words("not_names"),
+        first_names=words("first_names"),
+        hashtag_negative=words("hashtag_negative"),
+    )
+
+
+def _private(d: Mapping[str, Any]) -> PrivateWords:
+    def words(key: str) -> list[str]:
+        return [_word(w) for w in _list(d.get(key), f"private.yaml: {key}")]
+
+    def rule(key: str) -> PrivateRule:
+        entry = _mapping(d.get(key), f"private.yaml: {key}")
+        try:
+            return PrivateRule(
+                str(entry["rule"]), Severity(entry["severity"]), str(entry["reason"])
+            )
+        except (KeyError, ValueError) as exc:
+            raise LexiconError(f"rules/data/private.yaml: {key}: {exc!r}") from exc
+
+    def cues(key: str) -> re.Pattern[str]:
+        return re.compile(rf"(?<![a-z0-9]){alternation(set(words(key)))}(?![a-z0-9])")
+
+    return PrivateWords(
+        phone=rule("phone"),
+        email=rule("email"),
+        social=rule("social"),
+        personal_email_domains=frozenset(words("personal_email_domains")),
+        public_email_suffixes=tuple(words("public_email_suffixes")),
+        social_hosts=frozenset(words("social_hosts")),
+        social_non_profiles=frozenset(words("social_non_profiles")),
+        own_cues=cues("own_cues"),
+        public_cues=cues("public_cues"),
+        other_cues=cues("other_cues"),
+    )
+
+
+def _read(name: str) -> Any:
+    text = resources.files("rules").joinpath("data", name).read_text(encoding="utf-8")
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise LexiconError(f"rules/data/{name}: {exc}".replace("\n", " ")) from exc
+
+
+def _entries(data: Any, name: str) -> list[tuple[str, Mapping[str, Any]]]:
+    out = []
+    for i, entry in enumerate(_list(data, name)):
+        where = f"rules/data/{name} entry {i + 1}"
+        if not isinstance(entry, Mapping):
+            raise LexiconError(f"{where}: expected a mapping")
+        out.append((f"{where} ({entry.get('rule', '?')})", entry))
+    return out
+
+
+def _rule(entry: Mapping[str, Any], where: str, *, default_mode: Mode) -> Rule:
+    try:
+        category = Category(entry["category"])
+        return Rule(
+            id=str(entry["rule"]),
+            category=category,
+            severity=Severity(entry["severity"]),
+            clause=Clause(entry["clause"]) if "clause" in entry else DEFAULT_CLAUSE[category],
+            reason=str(entry["reason"]),
+            mode=Mode(entry.get("mode", default_mode)),
+        )
+    except (KeyError, ValueError) as exc:
+        raise LexiconError(f"{where}: {exc!r}") from exc
+
+
+def _compile(
+    source: Any, classes: Mapping[str, frozenset[str]], macros: Mapping[str, str], where: str
+) -> re.Pattern[str]:
+    text = str(source)
+    for _ in range(5):  # macros may use macros
+        text = _MACRO.sub(lambda m: macros.get(m.group(1), m.group(0)), text)
+
+    def expand(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in _PEOPLE:
+            return _PEOPLE[name]
+        if name not in classes:
+            raise LexiconError(f"{where}: unknown class {{{name}}} in pattern {source!r}")
+        return alternation(classes[name])
+
+    text = _MACRO.sub(expand, text.replace(" ", "\x00")).replace("\x00", _SEP)
+    try:
+        return re.compile(rf"(?<![a-z0-9])(?:{text})(?![a-z0-9])")
+    except re.error as exc:
+        raise LexiconError(f"{where}: bad pattern {source!r}: {exc}") from exc
+
+
+def alternation(words: frozenset[str] | set[str]) -> str:
+    """A non-capturing regex alternation of `words`, longest first, spaces as gaps."""
+    escaped = (re.escape(w).replace(r"\ ", _SEP) for w in sorted(words, key=lambda w: (-len(w), w)))
+    return "(?:" + "|".join(escaped) + ")"
+
+
+def _word(value: Any) -> str:
+    return " ".join(str(value).casefold().split())
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise LexiconError(f"{where}: expected a list")
+    return value
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise LexiconError(f"rules/data/{where}: expected a mapping")
+    return value

@@ -1,0 +1,360 @@
+"""A school's compiled roster: finds where a message names a member of staff or a pupil.
+
+Built once per school (`SchoolProfile.build`) into token lookups, so matching a message costs a
+dictionary lookup per word. Fuzzy matching (small misspellings) only runs on the word after a
+title ("Mr Mos"), never on every word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from rapidfuzz import fuzz, process
+
+from rules.lexicon import Lexicon, load_lexicon, normaliser
+from rules.normalise import Normalised, Normaliser, Token, tokenise
+from rules.roster import StaffMember
+
+_FUZZY_CUTOFF = 85.0  # rapidfuzz ratio: "mos" ~ "moss" (86), "shaw" !~ "shah" (75)
+_CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_NUMBER_WORDS = dict(
+    enumerate(
+        [
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+        ],
+        1,
+    )
+)
+
+
+class Kind(StrEnum):
+    SURNAME = "surname"
+    FIRST = "first name"
+    FULL = "full name"
+    ALIAS = "alias"
+    ROLE = "role"
+    PUPIL = "pupil"
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    words: tuple[str, ...]
+    kind: Kind
+    ids: tuple[str, ...]  # staff ids, or the pupil's name
+    common: bool  # an everyday word too: needs a title or clear person context
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A person of the roster named in the normalised text [start, end)."""
+
+    start: int
+    end: int
+    first_token: int
+    last_token: int
+    staff_ids: tuple[str, ...] = ()
+    pupil: str | None = None
+    via: str = "name"
+    tag_words: tuple[str, ...] = ()  # the other words of a hashtag ("out" in #CarterOut)
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolProfile:
+    """A school's roster compiled for matching. Immutable; share it freely."""
+
+    school_id: str
+    staff: tuple[StaffMember, ...]
+    pupils: tuple[str, ...]
+    _index: Mapping[str, tuple[_Name, ...]] = field(repr=False, compare=False)
+    _surnames: tuple[str, ...] = field(repr=False, compare=False)
+    _tag_names: tuple[tuple[str, tuple[str, ...]], ...] = field(repr=False, compare=False)
+    _by_id: Mapping[str, StaffMember] = field(repr=False, compare=False)
+
+    @classmethod
+    def build(
+        cls, school_id: str, staff: Sequence[StaffMember], pupils: Sequence[str] = ()
+    ) -> SchoolProfile:
+        lex = load_lexicon()
+        names = _roster_names(staff, pupils, lex, normaliser())
+        index: dict[str, list[_Name]] = {}
+        for name in names:
+            index.setdefault(name.words[0], []).append(name)
+        surnames = tuple(sorted({n.words[0] for n in names if n.kind is Kind.SURNAME}))
+        return cls(
+            school_id=school_id,
+            staff=tuple(staff),
+            pupils=tuple(pupils),
+            _index=MappingProxyType(
+                {k: tuple(sorted(v, key=lambda n: -len(n.words))) for k, v in index.items()}
+            ),
+            _surnames=surnames,
+            _tag_names=_hashtag_names(names, lex),
+            _by_id=MappingProxyType({s.id: s for s in staff}),
+        )
+
+    def member(self, staff_id: str) -> StaffMember | None:
+        return self._by_id.get(staff_id)
+
+    def find_mentions(self, doc: Normalised, tokens: Sequence[Token]) -> list[Mention]:
+        """Every roster person the text names, left to right, without overlaps."""
+        lex = load_lexicon()
+        found: list[Mention] = []
+        i = 0
+        while i < len(tokens):
+            mention = self._tag_at(doc, tokens, i, lex) or self._name_at(doc, tokens, i, lex)
+            if mention is None:
+                i += 1
+                continue
+            found.append(mention)
+            i = mention.last_token + 1
+        return found
+
+    # -- matching -------------------------------------------------------------------------
+
+    def _name_at(
+        self, doc: Normalised, tokens: Sequence[Token], i: int, lex: Lexicon
+    ) -> Mention | None:
+        names = lex.names
+        word = tokens[i].text
+        titled = word in names.titles and _adjacent(doc, tokens, i, title=True)
+        best: tuple[int, _Name, int] | None = None  # (end token, name, start token)
+        if titled:
+            for name in self._index.get(tokens[i + 1].text, ()):
+                if name.kind in (Kind.SURNAME, Kind.FIRST, Kind.FULL):
+                    end = _words_match(doc, tokens, i + 1, name.words)
+                    if end is not None and (best is None or end > best[0]):
+                        best = (end, name, i)
+        for name in self._index.get(word, ()):
+            end = _words_match(doc, tokens, i, name.words)
+            if end is None or (best is not None and end <= best[0]):
+                continue
+            if self._acceptable(doc, tokens, i, end, name, lex):
+                best = (end, name, i)
+        if best is None and titled:
+            fuzzy = self._fuzzy_surname(tokens[i + 1].text, lex)
+            if fuzzy is not None:
+                best = (i + 1, fuzzy, i)
+        if best is None:
+            return None
+        end, name, start = best
+        return self._mention(tokens, start, end, name, titled=titled and start == i)
+
+    def _acceptable(
+        self, doc: Normalised, tokens: Sequence[Token], i: int, end: int, name: _Name, lex: Lexicon
+    ) -> bool:
+        names = lex.names
+        before = tokens[i - 1].text if i > 0 and _adjacent(doc, tokens, i - 1) else ""
+        after = tokens[end + 1].text if end + 1 < len(tokens) else ""
+        possessive = doc.text[tokens[end].end : tokens[end].end + 1] == "'" and after == "s"
+        if name.kind in (Kind.ALIAS, Kind.FULL):
+            return True
+        if name.kind is Kind.FIRST:
+            return False  # a first name alone is too common to mean a member of staff
+        if name.kind is Kind.ROLE:
+            if after in names.role_stop_after:
+                return False
+            return not name.common or before in names.determiners or possessive
+        capital = doc.is_capitalised(tokens[i].start)
+        if before in names.not_person_before:
+            return after in names.person_after and capital
+        if name.kind is Kind.PUPIL:
+            return capital or not name.common
+        # A bare surname: another person's first name before it means another person.
+        if (
+            before
+            and capital
+            and doc.is_capitalised(tokens[i - 1].start)
+            and before not in names.titles
+            and not _sentence_start(doc, tokens, i - 1)
+        ):
+            return False
+        if not name.common:
+            return True
+        person = after in names.person_after or possessive
+        return capital and (person or not _sentence_start(doc, tokens, i))
+
+    def _fuzzy_surname(self, word: str, lex: Lexicon) -> _Name | None:
+        if len(word) < 3 or not word.isalpha() or word in lex.names.not_names:
+            return None
+        hit = process.extractOne(
+            word, self._surnames, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
+        )
+        if hit is None:
+            return None
+        for name in self._index.get(hit[0], ()):
+            if name.kind is Kind.SURNAME:
+                return name
+        return None
+
+    def _tag_at(
+        self, doc: Normalised, tokens: Sequence[Token], i: int, lex: Lexicon
+    ) -> Mention | None:
+        """#CarterOut, #sackMrsPatel, @MrCarter: one token behind a '#' or '@'."""
+        tok = tokens[i]
+        if tok.start == 0 or doc.text[tok.start - 1] not in "#@":
+            return None
+        raw = doc.span(tok.start, tok.end).text
+        parts = [p.lower() for p in _CAMEL.findall(raw)] or [tok.text]
+        joined = "".join(parts)
+        for needle, ids in self._tag_names:
+            at = joined.find(needle)
+            if at < 0:
+                continue
+            rest = (joined[:at] + " " + joined[at + len(needle) :]).strip()
+            words = tuple(p for p in parts if p not in needle) if len(parts) > 1 else (rest,)
+            staff = ids if not ids[0].startswith("pupil:") else ()
+            pupil = ids[0].removeprefix("pupil:") if not staff else None
+            return Mention(tok.start - 1, tok.end, i, i, staff, pupil, "hashtag", words)
+        return None
+
+    def _mention(
+        self, tokens: Sequence[Token], start: int, end: int, name: _Name, *, titled: bool
+    ) -> Mention:
+        span_start, span_end = tokens[start].start, tokens[end].end
+        if name.kind is Kind.PUPIL:
+            return Mention(span_start, span_end, start, end, pupil=name.ids[0], via="name")
+        ids = name.ids
+        if titled and len(ids) > 1:
+            title = tokens[start].text
+            same = tuple(s for s in ids if self._by_id[s].title.casefold().rstrip(".") == title)
+            ids = same or ids
+        return Mention(span_start, span_end, start, end, staff_ids=ids, via=name.kind.value)
+
+
+# -- building ------------------------------------------------------------------------------
+
+
+def _roster_names(
+    staff: Sequence[StaffMember], pupils: Sequence[str], lex: Lexicon, norm: Normaliser
+) -> list[_Name]:
+    common = lex.names.common_words
+
+    def words(text: str) -> tuple[str, ...]:
+        return tuple(t.text for t in tokenise(norm(text)))
+
+    by_words: dict[tuple[tuple[str, ...], Kind], list[str]] = {}
+
+    def add(text: str, kind: Kind, ident: str) -> None:
+        w = words(text)
+        if w:
+            by_words.setdefault((w, kind), []).append(ident)
+
+    for s in staff:
+        add(s.last, Kind.SURNAME, s.id)
+        add(s.last + "s", Kind.SURNAME, s.id)  # "Mr Carters letters": a missing apostrophe
+        if s.first:
+            add(s.first, Kind.FIRST, s.id)
+            add(f"{s.first} {s.last}", Kind.FULL, s.id)
+        titles = {s.title} if s.title else set()
+        for title in titles:
+            add(f"{title} {s.last[:1]}", Kind.ALIAS, s.id)  # "Mrs P"
+        for alias in s.aliases:
+            add(alias, Kind.ALIAS, s.id)
+        for role in s.roles:
+            for variant in _role_variants(role, lex):
+                add(variant, Kind.ROLE, s.id)
+    for pupil in pupils:
+        add(pupil, Kind.PUPIL, pupil)
+
+    max_role_holders = lex.names.max_role_holders
+    names: list[_Name] = []
+    for (w, kind), ids in by_words.items():
+        unique = tuple(dict.fromkeys(ids))
+        if kind is Kind.ROLE and len(unique) > max_role_holders:
+            continue  # "teacher" shared by many: names nobody in particular
+        is_common = len(w) == 1 and (w[0] in common or (kind is Kind.ROLE and w[0].isalpha()))
+        if kind is Kind.ROLE and len(w) == 1:
+            is_common = w[0] in lex.names.ambiguous_roles
+        names.append(_Name(w, kind, unique, is_common))
+    return names
+
+
+def _role_variants(role: str, lex: Lexicon) -> set[str]:
+    """The role as written, its synonyms, and ways of writing a year group ("Y3 teacher")."""
+    key = " ".join(role.casefold().split())
+    out = {key}
+    for group in lex.names.role_synonyms:
+        if key in group:
+            out.update(group)
+    for variant in list(out):
+        m = re.search(r"\byear (\d+)\b", variant)
+        if m:
+            n = m.group(1)
+            for form in (
+                f"yr {n}",
+                f"y{n}",
+                f"yr{n}",
+                f"year{n}",
+                f"year {_NUMBER_WORDS.get(int(n), n)}",
+            ):
+                out.add(variant[: m.start()] + form + variant[m.end() :])
+    return out
+
+
+def _hashtag_names(names: Sequence[_Name], lex: Lexicon) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Strings to look for inside a hashtag: titled surnames always, bare ones if distinctive."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name in names:
+        joined = "".join(name.words)
+        if name.kind is Kind.PUPIL:
+            if not name.common and len(joined) >= 4:
+                out.setdefault(joined, ("pupil:" + name.ids[0],))
+            continue
+        if name.kind in (Kind.FULL, Kind.ALIAS) and len(joined) >= 4:
+            out.setdefault(joined, name.ids)
+        elif name.kind is Kind.SURNAME:
+            for title in lex.names.titles:
+                out.setdefault(title + joined, name.ids)
+            if not name.common and len(joined) >= 4:
+                out.setdefault(joined, name.ids)
+        elif name.kind is Kind.ROLE and not name.common and len(joined) >= 4:
+            out.setdefault(joined, name.ids)
+    return tuple(sorted(out.items(), key=lambda kv: -len(kv[0])))
+
+
+# -- token helpers -------------------------------------------------------------------------
+
+_GAP = re.compile(r"[ \t]{1,3}")
+_TITLE_GAP = re.compile(r"\.?[ \t]{0,3}")
+
+
+def _adjacent(doc: Normalised, tokens: Sequence[Token], i: int, *, title: bool = False) -> bool:
+    """Whether token i+1 follows token i within the same phrase."""
+    if i + 1 >= len(tokens):
+        return False
+    gap = doc.text[tokens[i].end : tokens[i + 1].start]
+    return bool((_TITLE_GAP if title else _GAP).fullmatch(gap))
+
+
+def _words_match(
+    doc: Normalised, tokens: Sequence[Token], i: int, words: tuple[str, ...]
+) -> int | None:
+    """The index of the last token if `words` are the tokens from i on, else None."""
+    end = i + len(words) - 1
+    if end >= len(tokens):
+        return None
+    for k, w in enumerate(words):
+        if tokens[i + k].text != w or (k and not _adjacent(doc, tokens, i + k - 1)):
+            return None
+    return end
+
+
+def _sentence_start(doc: Normalised, tokens: Sequence[Token], i: int) -> bool:
+    before = doc.text[: tokens[i].start].rstrip(" \t\"'(#@")
+    return not before or before[-1] in ".!?\n:;"

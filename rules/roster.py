@@ -1,0 +1,63 @@
+"""Who works at a school, in the shape a school's config (and `eval/riverside.yaml`) gives it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """One member of staff. `roles` ("headteacher", "SENCo") and `aliases` ("Mr C") are how
+    parents may refer to them besides their name."""
+
+    id: str
+    title: str
+    first: str
+    last: str
+    roles: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> StaffMember:
+        """Build from a mapping such as one `staff:` entry of a school's YAML.
+
+        Raises ValueError naming the key when a field is missing or has the wrong type.
+        """
+        return cls(
+            id=_text(data, "id"),
+            title=_text(data, "title", required=False),
+            first=_text(data, "first", required=False),
+            last=_text(data, "last"),
+            roles=_texts(data, "roles"),
+            aliases=_texts(data, "aliases"),
+        )
+
+    @property
+    def display_name(self) -> str:
+        """How a reason names them: "Mr Carter", or the full name when there is no title."""
+        if self.title:
+            return f"{self.title} {self.last}"
+        return f"{self.first} {self.last}".strip()
+
+
+def _text(data: Mapping[str, object], key: str, *, required: bool = True) -> str:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise ValueError(f"staff entry is missing '{key}'")
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"staff entry '{key}' must be text, got {type(value).__name__}")
+    return str(value).strip()
+
+
+def _texts(data: Mapping[str, object], key: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value.strip(),)
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"staff entry '{key}' must be a list of text")
+    return tuple(v.strip() for v in value if v.strip())
