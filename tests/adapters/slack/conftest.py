@@ -53,6 +53,8 @@ def make_config(tmp_path: Path, fake_slack: FakeSlack) -> Callable[..., Config]:
         text = f"""
 storage:
   path: {tmp_path / "schoolgate.sqlite3"}
+policy:
+  escalation: {{alert_after: 1}}  # every flagged message alerts SLT, whatever its severity
 {slack_yaml(fake_slack, extra=slack_extra, mode=mode)}
 schools:
   - id: riverside
