@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import cast
 
-from adapters.local import LocalPlatform
+from adapters.local import LocalPlatform, Seen
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.core import Core
@@ -23,6 +23,9 @@ from bot.outbox import Outbox
 from bot.platform import Platform
 from bot.store import Store
 from rules import RulesEngine
+
+# The demo drives the local platform through here: this module alone names adapters.
+__all__ = ["App", "LocalPlatform", "Seen", "build_platforms", "telegram_links"]
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from adapters.local import LocalPlatform, Seen
-from bot.app import App
+from bot.app import App, LocalPlatform, Seen
 from bot.clock import ManualClock
 from bot.config import Config, StorageSettings, parse_config
 from bot.model import Reply, UserRef

@@ -19,8 +19,6 @@ from bot.platform import Capability
 from bot.store import IncidentRow
 from rules.model import Severity, Verdict
 
-CapabilitiesOf = Callable[[str, str], frozenset[Capability]]  # (platform, chat id) -> rights
-
 
 @dataclass(frozen=True, slots=True)
 class Decision:

@@ -623,7 +623,8 @@ class Session:
         }
 
     async def erase_user(self, platform: str, user_id: str) -> dict[str, int]:
-        """Erase one person's records; their audit entries stay, with the person removed."""
+        """Erase one person's records; audit entries and the chats they closed or reopened stay,
+        with the person removed."""
         subject = f"{platform}:{user_id}"
         counts: dict[str, int] = {}
         for name, sql, params in (
@@ -643,6 +644,16 @@ class Session:
                 "UPDATE audit SET actor_id = 'erased', actor_name = '' "
                 "WHERE platform = ? AND actor_id = ?",
                 (platform, user_id),
+            ),
+            (
+                "resolutions",
+                "UPDATE incidents SET resolved_by = 'erased' WHERE resolved_by = ?",
+                (subject,),
+            ),
+            (
+                "chat changes",
+                "UPDATE chats SET changed_by = 'erased' WHERE changed_by = ?",
+                (subject,),
             ),
         ):
             cursor = await self.db.execute(sql, params)

@@ -55,6 +55,11 @@ def _join(parts: Sequence[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def quote_clause(code: CodeOfConduct, clause: Clause) -> str:
     text = " ".join(code.clause(clause).split())
     return f"{CLAUSE_TITLES[clause]}: \u201c{text}\u201d"
@@ -143,7 +148,7 @@ def alert(
         f"Sent: {when(sent_at, zone)}" + (" (edited)" if edited else ""),
         f"Message: \u201c{quoted}\u201d",
         f"Categories: {', '.join(verdict.categories)} ({severity})",
-        "Why: " + "; ".join(verdict.reasons),
+        "Why: " + " ".join(_sentence(r) for r in verdict.reasons),
         "Clauses: " + ", ".join(CLAUSE_TITLES[c] for c in verdict.clauses),
     ]
     if history:

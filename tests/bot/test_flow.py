@@ -54,7 +54,8 @@ async def test_a_flagged_message_gives_one_reminder_and_one_alert(
             ButtonAction.CLOSE,
         ]
         incidents = await app.store.incidents()
-        assert [(i.text, i.categories) for i in incidents] == [(STAFF, ("staff",))]
+        assert [i.text for i in incidents] == [STAFF]
+        assert "staff" in incidents[0].categories
         actions = await app.store.actions()
         assert sorted((a.kind, a.status, a.path) for a in actions) == [
             ("alert", "done", "dm"),
