@@ -6,6 +6,7 @@ endpoint, and Bolt checks the signing secret: a forged or stale signature gets 4
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from aiohttp import web
@@ -49,8 +50,25 @@ class SocketServing:
             await handler.close_async()  # type: ignore[no-untyped-call]
 
 
+class _WithoutBody(logging.Filter):
+    """Bolt logs a refused request with its whole body (members' words) at INFO: keep the fact."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Invalid request signature"):
+            record.msg = "refused a Slack request with an invalid or stale signature"
+            record.args = ()
+        return True
+
+
+def _withhold_refused_bodies() -> None:
+    logger = logging.getLogger("slack_bolt.RequestVerification")
+    if not any(isinstance(f, _WithoutBody) for f in logger.filters):
+        logger.addFilter(_WithoutBody())
+
+
 class HttpServing:
     def __init__(self, app: AsyncApp, listen: str, port: int, path: str) -> None:
+        _withhold_refused_bodies()
         self._app = app
         self._listen = listen
         self._port = port

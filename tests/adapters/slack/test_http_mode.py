@@ -4,11 +4,13 @@ secret (HMAC-SHA256 of v0:timestamp:body, within five minutes)."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Config
@@ -41,8 +43,9 @@ async def post(url: str, body: dict[str, Any], headers: Callable[[str], dict[str
 
 
 async def test_signed_request_is_accepted_and_forged_or_stale_ones_get_401(
-    fake_slack: FakeSlack, make_config: Callable[..., Config]
+    fake_slack: FakeSlack, make_config: Callable[..., Config], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     async with running(make_config(mode="http")) as app:
         url = f"http://127.0.0.1:{slack_platform(app).http_port}/slack/events"
         forged = message_body(ABUSIVE, ts="7.1", event_id="EvForged")
@@ -58,3 +61,5 @@ async def test_signed_request_is_accepted_and_forged_or_stale_ones_get_401(
         assert len(ephemeral_to(fake_slack, PARENT)) == 1
         assert fake_slack.connections == 0  # no Socket Mode in http mode
         assert fake_slack.calls_to("apps.connections.open", ok_only=False) == []
+    assert "invalid or stale signature" in caplog.text
+    assert "yourself" not in caplog.text  # a refused request's text is never logged
