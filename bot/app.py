@@ -89,14 +89,18 @@ class App:
         self._housekeeping: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await self.store.open()
-        await self.purge()
-        await self.outbox.start()
-        self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
-        for platform in self.platforms.values():
-            await platform.start(self.core)
-            self._started.append(platform)
-            log.info("%s started", platform.name)
+        try:
+            await self.store.open()
+            await self.purge()
+            await self.outbox.start()
+            self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
+            for platform in self.platforms.values():
+                await platform.start(self.core)
+                self._started.append(platform)
+                log.info("%s started", platform.name)
+        except BaseException:
+            await self.stop()  # undo what did start; nothing stored is lost
+            raise
 
     async def stop(self) -> None:
         for platform in reversed(self._started):

@@ -277,3 +277,24 @@ def test_run_without_a_platform_is_one_error(
 ) -> None:
     code, _, err = run(["run", "--config", str(config_file)], capsys)
     assert "no platform section" in one_error(code, err)
+
+
+def test_demo_interactive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typed = [
+        "carl: Miss Rahman is useless, she should be sacked",
+        "ben: /close",
+        "okafor: press Close chat",
+        "amy: hello?",
+        "nobody: hi",
+        "quit",
+    ]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(typed) + "\n"))
+    code, out, _ = run(["demo", "--interactive", "--db", str(tmp_path / "d.sqlite3")], capsys)
+    assert code == 0
+    assert "Only Carl sees this: private reminder" in out
+    assert "Ben (parent) types /close" in out
+    assert "Mrs Okafor (SLT) presses [ Close chat ]" in out
+    assert "Amy tries to post" in out
+    assert "Write NAME: message" in out
