@@ -66,6 +66,7 @@ class FakeSlack:
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # conversations.info extras
     users: dict[str, str] = field(default_factory=dict)  # user id -> display name
+    archived: set[str] = field(default_factory=set)  # channels archived (no posting)
     connections: int = 0  # Socket Mode connections opened so far
 
     def __post_init__(self) -> None:
@@ -190,6 +191,12 @@ class FakeSlack:
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel", ""))
+        if method in {"chat.postMessage", "chat.postEphemeral"} and channel in self.archived:
+            return {"ok": False, "error": "is_archived"}
+        if method == "conversations.archive":
+            self.archived.add(channel)
+        if method == "conversations.unarchive":
+            self.archived.discard(channel)
         if method == "auth.test":
             return {
                 "ok": True,
@@ -213,7 +220,13 @@ class FakeSlack:
         if method == "conversations.history":
             return self._history(channel, params)
         if method == "conversations.info":
-            info = {"id": channel, "name": channel.lower(), "is_member": True, "is_archived": False}
+            archived = channel in self.archived
+            info = {
+                "id": channel,
+                "name": channel.lower(),
+                "is_member": True,
+                "is_archived": archived,
+            }
             return {"ok": True, "channel": {**info, **self.channels.get(channel, {})}}
         if method == "users.info":
             user = str(params.get("user", ""))

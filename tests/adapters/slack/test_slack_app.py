@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.app import App
 from bot.clock import ManualClock
 from bot.config import Config
 from tests.adapters.slack.conftest import (
@@ -221,6 +222,42 @@ async def test_close_command_from_a_non_admin_is_refused_and_from_an_admin_close
             CHANNEL
         ]
         assert len(posts_to(fake_slack, CHANNEL)) == 1  # the closing notice
+
+
+async def close_then_reopen_from_a_dm(fake: FakeSlack, app: App) -> None:
+    await fake.deliver("slash_commands", command_body(fake, "close calm down", user=ADMIN))
+    await fake.wait_for(lambda: len(fake.responses) == 1, "the answer to close")
+    await app.drain()
+    reopen = command_body(fake, "reopen <#C0YEAR4|year-4-parents>", user=ADMIN, channel="D" + ADMIN)
+    await fake.deliver("slash_commands", reopen)
+    await fake.wait_for(lambda: len(fake.responses) == 2, "the answer to reopen")
+    await app.drain()
+
+
+async def test_reopen_without_an_admin_token_tells_slt_how_to_unarchive(
+    fake_slack: FakeSlack, make_config: MakeConfig
+) -> None:
+    async with running(make_config()) as app:
+        await close_then_reopen_from_a_dm(fake_slack, app)
+        assert fake_slack.archived == {CHANNEL}
+        [note] = posts_to(fake_slack, "D" + SLT)
+        assert "Unarchive" in note.params["text"]
+        assert "/invite @schoolgate" in note.params["text"]
+        [reopen] = await app.store.actions(kind="reopen")
+        assert reopen.status == "failed"
+
+
+async def test_reopen_with_an_admin_token_unarchives_and_posts_the_notice(
+    fake_slack: FakeSlack, make_config: MakeConfig
+) -> None:
+    async with running(make_config(slack_extra=ADMIN_TOKEN)) as app:
+        await close_then_reopen_from_a_dm(fake_slack, app)
+        assert fake_slack.archived == set()
+        [unarchive] = fake_slack.calls_to("conversations.unarchive")
+        assert (unarchive.params["channel"], unarchive.token) == (CHANNEL, "xoxp-admin")
+        _closing, reopening = posts_to(fake_slack, CHANNEL)
+        assert fake_slack.calls.index(unarchive) < fake_slack.calls.index(reopening)
+        assert posts_to(fake_slack, "D" + SLT) == []
 
 
 async def test_unknown_subcommand_gets_the_usage(
