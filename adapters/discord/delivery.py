@@ -1,0 +1,171 @@
+"""Carrying out the core's actions on Discord.
+
+Members can turn off DMs from server members; Discord then answers 403 with code 50007. Such a
+member is remembered for the life of the process, because every further 403 counts toward
+Discord's invalid-request ban, and is reminded with a neutral nudge in the chat instead.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from adapters.discord.chats import target_channel
+from adapters.discord.errors import CANNOT_DM, UNKNOWN_MESSAGE, delivery_errors
+from adapters.discord.lock import close_chat, reopen_chat
+from adapters.discord.views import view_of
+from bot.model import (
+    Action,
+    Alert,
+    Button,
+    CloseChat,
+    Delete,
+    Delivery,
+    Notice,
+    PermanentFailure,
+    Remind,
+    ReopenChat,
+    UserRef,
+    Welcome,
+)
+
+log = logging.getLogger(__name__)
+
+_NOBODY = discord.AllowedMentions.none()
+
+
+class Deliverer:
+    def __init__(self, client: discord.Client, welcome_channel: str | None) -> None:
+        self.client = client
+        self.welcome_channel = int(welcome_channel) if welcome_channel else None
+        self.no_dms: set[int] = set()  # users who turned off DMs from server members
+
+    async def deliver(self, action: Action) -> Delivery:
+        match action:
+            case Remind():
+                return await self._remind(action)
+            case Alert():
+                return await self._alert(action)
+            case Delete():
+                return await self._delete(action)
+            case Notice():
+                # In the channel itself, even when the incident was in one of its threads.
+                channel_id = int(action.chat.chat_id)
+                await self._post(channel_id, action.text, doing="posting the notice")
+                return Delivery(path="sent")
+            case CloseChat():
+                return await close_chat(self.client, action.chat, action.reason)
+            case ReopenChat():
+                return await reopen_chat(self.client, action.chat, action.saved_state)
+            case Welcome():
+                return await self._welcome(action)
+        raise PermanentFailure(f"the Discord adapter cannot deliver {type(action).__name__}")
+
+    async def _remind(self, action: Remind) -> Delivery:
+        if await self._dm(action.user, action.text, doing="sending the reminder"):
+            return Delivery(path="dm")
+        await self._post(
+            target_channel(action.chat),
+            action.nudge,
+            doing="posting the nudge",
+            mention=action.user,
+        )
+        return Delivery(path="nudge", note="the member does not accept direct messages")
+
+    async def _alert(self, action: Alert) -> Delivery:
+        if not await self._dm(
+            action.recipient, action.text, doing="sending the alert", buttons=action.buttons
+        ):
+            raise PermanentFailure(
+                f"SLT contact {action.recipient.label} does not accept direct messages from "
+                "server members (Privacy settings of the server)"
+            )
+        return Delivery(path="dm")
+
+    async def _welcome(self, action: Welcome) -> Delivery:
+        if await self._dm(
+            action.user, action.text, doing="sending the welcome", buttons=action.buttons
+        ):
+            return Delivery(path="dm")
+        if self.welcome_channel is None:
+            raise PermanentFailure(
+                "the new member does not accept direct messages and no discord.welcome_channel "
+                "is set"
+            )
+        channel = self.client.get_partial_messageable(self.welcome_channel)
+        with delivery_errors("posting the welcome"):
+            await channel.send(
+                f"{_mention(action.user)} {action.text}",
+                view=view_of(action.buttons),
+                allowed_mentions=_only(action.user),
+            )
+        return Delivery(path="welcome_channel")
+
+    async def _delete(self, action: Delete) -> Delivery:
+        channel_id = target_channel(action.chat)
+        channel = self.client.get_channel(channel_id)
+        if (
+            isinstance(channel, discord.abc.GuildChannel | discord.Thread)
+            and not channel.permissions_for(channel.guild.me).manage_messages
+        ):
+            raise PermanentFailure(
+                f"the bot lacks the Manage Messages permission in #{channel.name}, "
+                "so it cannot delete the message"
+            )
+        message = self.client.get_partial_messageable(channel_id).get_partial_message(
+            int(action.message_id)
+        )
+        try:
+            with delivery_errors("deleting the message"):
+                await message.delete()
+        except PermanentFailure as failure:
+            cause = failure.__cause__
+            if isinstance(cause, discord.NotFound) and cause.code == UNKNOWN_MESSAGE:
+                return Delivery(path="gone", note="the message had already been deleted")
+            raise
+        return Delivery(path="deleted")
+
+    async def _dm(
+        self, user: UserRef, text: str, *, doing: str, buttons: tuple[Button, ...] = ()
+    ) -> bool:
+        """DM a user; False if they do not accept DMs from server members."""
+        user_id = int(user.user_id)
+        if user_id in self.no_dms:
+            return False
+        try:
+            with delivery_errors(doing):
+                dm = await self.client.create_dm(discord.Object(user_id))
+                if buttons:
+                    await dm.send(text, view=view_of(buttons), allowed_mentions=_NOBODY)
+                else:
+                    await dm.send(text, allowed_mentions=_NOBODY)
+        except PermanentFailure as failure:
+            cause = failure.__cause__
+            if not isinstance(cause, discord.Forbidden):
+                raise
+            if cause.code == CANNOT_DM:
+                self.no_dms.add(user_id)
+            log.info("user %s does not accept DMs (code %s)", user_id, cause.code)
+            return False
+        return True
+
+    async def _post(
+        self, channel_id: int, text: str, *, doing: str, mention: UserRef | None = None
+    ) -> None:
+        channel = self.client.get_partial_messageable(channel_id)
+        with delivery_errors(doing):
+            if mention is None:
+                await channel.send(text, allowed_mentions=_NOBODY)
+            else:
+                await channel.send(f"{_mention(mention)} {text}", allowed_mentions=_only(mention))
+
+
+def _mention(user: UserRef) -> str:
+    return f"<@{user.user_id}>"
+
+
+def _only(user: UserRef) -> discord.AllowedMentions:
+    return discord.AllowedMentions(
+        everyone=False, roles=False, users=[discord.Object(int(user.user_id))]
+    )
