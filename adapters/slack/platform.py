@@ -109,7 +109,6 @@ class SlackPlatform:
             request_verification_enabled=self._settings.mode == "http",
             # Message events are acknowledged once the core has them (see inbound.py).
             process_before_response=True,
-            logger=logging.getLogger("slack_bolt"),
         )
 
     def _build_serving(self, app: AsyncApp) -> Serving:
