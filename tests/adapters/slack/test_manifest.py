@@ -1,0 +1,49 @@
+"""The shipped Slack app manifest asks for exactly what the adapter uses."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from adapters.slack.inbound import COMMAND
+
+
+def manifest() -> dict[str, Any]:
+    text = resources.files("adapters").joinpath("slack_manifest.yaml").read_text("utf-8")
+    loaded = yaml.safe_load(text)
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_manifest_has_socket_mode_interactivity_and_the_one_command() -> None:
+    settings = manifest()["settings"]
+    assert settings["socket_mode_enabled"] is True
+    assert settings["interactivity"]["is_enabled"] is True
+    [command] = manifest()["features"]["slash_commands"]
+    assert command["command"] == COMMAND
+    assert command["should_escape"] is True  # a #channel argument arrives as <#C...|name>
+
+
+def test_manifest_subscribes_to_the_events_the_adapter_handles() -> None:
+    events = set(manifest()["settings"]["event_subscriptions"]["bot_events"])
+    assert events == {"message.channels", "message.groups", "member_joined_channel"}
+
+
+def test_manifest_scopes_are_exactly_those_the_adapter_needs() -> None:
+    scopes = manifest()["oauth_config"]["scopes"]
+    assert set(scopes["bot"]) == {
+        "channels:history",  # message.channels, conversations.history
+        "groups:history",  # message.groups, conversations.history
+        "channels:read",  # conversations.info, member_joined_channel
+        "groups:read",
+        "chat:write",  # chat.postMessage, chat.postEphemeral
+        "im:write",  # conversations.open
+        "users:read",  # users.info
+        "commands",
+        "channels:manage",  # conversations.archive
+        "groups:write",
+    }
+    assert set(scopes["user"]) == {"chat:write", "channels:write", "groups:write"}
+    assert manifest()["features"]["app_home"]["messages_tab_enabled"] is True  # DMs are read
