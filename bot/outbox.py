@@ -98,14 +98,15 @@ class Outbox:
     async def _run(self) -> None:
         while True:
             self._wake.clear()
+            if self._stopping:
+                self._progress.set()
+                return
             try:
                 delay = await self._dispatch()
             except Exception:
                 log.exception("outbox: could not read due actions; retrying")
                 delay = self._base_delay
             self._progress.set()
-            if self._stopping:
-                return
             await self._wait(delay)
 
     async def _dispatch(self) -> float | None:

@@ -87,10 +87,6 @@ def ts(moment: datetime) -> float:
     return moment.timestamp()
 
 
-def dt(seconds: float | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
-
-
 def _dt(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
@@ -336,9 +332,20 @@ class Session:
         return _incident(row) if row else None
 
     async def incidents(
-        self, *, school_id: str | None = None, chat: ChatRef | None = None, limit: int = 1000
+        self,
+        *,
+        school_id: str | None = None,
+        chat: ChatRef | None = None,
+        user: UserRef | None = None,
+        limit: int = 1000,
     ) -> list[IncidentRow]:
-        where, params = _filters(school_id=school_id, chat=chat)
+        scope = chat or user
+        where, params = _where(
+            school_id=school_id,
+            platform=scope.platform if scope else None,
+            chat_id=chat.chat_id if chat else None,
+            user_id=user.user_id if user else None,
+        )
         rows = await self._all(
             f"SELECT {_INCIDENT_COLUMNS} FROM incidents {where} ORDER BY id DESC LIMIT ?",
             (*params, limit),
@@ -415,21 +422,15 @@ class Session:
         return _action(row) if row else None
 
     async def actions(
-        self, *, kind: str | None = None, status: str | None = None, incident_id: int | None = None
+        self,
+        *,
+        kind: str | None = None,
+        status: str | None = None,
+        incident_id: int | None = None,
+        subject: str | None = None,
     ) -> list[ActionRow]:
-        clauses = [
-            (sql, value)
-            for sql, value in (
-                ("kind = ?", kind),
-                ("status = ?", status),
-                ("incident_id = ?", incident_id),
-            )
-            if value is not None
-        ]
-        where = ("WHERE " + " AND ".join(c for c, _ in clauses)) if clauses else ""
-        rows = await self._all(
-            f"SELECT {_ACTION_COLUMNS} FROM actions {where} ORDER BY id", [v for _, v in clauses]
-        )
+        where, params = _where(kind=kind, status=status, incident_id=incident_id, subject=subject)
+        rows = await self._all(f"SELECT {_ACTION_COLUMNS} FROM actions {where} ORDER BY id", params)
         return [_action(r) for r in rows]
 
     async def replace_action(self, action_id: int, action: Action, now: datetime) -> None:
@@ -470,7 +471,8 @@ class Session:
         )
         if row is None:
             return ChatState(chat.platform, chat.chat_id, "open", None, None, "", None, None)
-        return ChatState(chat.platform, chat.chat_id, row[0], dt(row[1]), *row[2:])
+        changed_at = None if row[1] is None else _dt(row[1])
+        return ChatState(chat.platform, chat.chat_id, row[0], changed_at, *row[2:])
 
     async def set_chat_status(
         self, chat: ChatRef, school_id: str, status: str, by: str, reason: str, at: datetime
@@ -519,11 +521,14 @@ class Session:
             ),
         )
 
-    async def audit_log(self, *, limit: int = 1000) -> list[AuditRow]:
+    async def audit_log(self, *, actor: UserRef | None = None, limit: int = 1000) -> list[AuditRow]:
+        where, params = _where(
+            platform=actor.platform if actor else None, actor_id=actor.user_id if actor else None
+        )
         rows = await self._all(
             "SELECT at, school_id, platform, actor_id, actor_name, action, target, outcome, "
-            "detail FROM audit ORDER BY id DESC LIMIT ?",
-            (limit,),
+            f"detail FROM audit {where} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
         )
         return [AuditRow(_dt(r[0]), *r[1:]) for r in reversed(rows)]
 
@@ -546,10 +551,14 @@ class Session:
         )
         return row is not None
 
-    async def acknowledgements(self) -> list[AckRow]:
+    async def acknowledgements(self, *, user: UserRef | None = None) -> list[AckRow]:
+        where, params = _where(
+            platform=user.platform if user else None, user_id=user.user_id if user else None
+        )
         rows = await self._all(
             "SELECT platform, user_id, school_id, code_version, chat_id, at "
-            "FROM acknowledgements ORDER BY at"
+            f"FROM acknowledgements {where} ORDER BY at",
+            params,
         )
         return [AckRow(r[0], r[1], r[2], r[3], r[4], _dt(r[5])) for r in rows]
 
@@ -579,46 +588,39 @@ class Session:
 
     async def export_user(self, platform: str, user_id: str) -> dict[str, Any]:
         """Everything held about one person, as plain JSON-ready data."""
-        subject = f"{platform}:{user_id}"
-        incidents = await self._all(
-            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE platform = ? AND user_id = ? "
-            "ORDER BY id",
-            (platform, user_id),
-        )
-        actions = await self._all(
-            f"SELECT {_ACTION_COLUMNS} FROM actions WHERE subject = ? ORDER BY id", (subject,)
-        )
-        audit = await self._all(
-            "SELECT at, school_id, action, target, outcome, detail FROM audit "
-            "WHERE platform = ? AND actor_id = ? ORDER BY id",
-            (platform, user_id),
-        )
-        acks = await self._all(
-            "SELECT school_id, code_version, chat_id, at FROM acknowledgements "
-            "WHERE platform = ? AND user_id = ? ORDER BY at",
-            (platform, user_id),
-        )
+        person = UserRef(platform, user_id)
         return {
-            "user": subject,
-            "incidents": [_incident_export(_incident(r)) for r in incidents],
+            "user": f"{platform}:{user_id}",
+            "incidents": [_incident_export(i) for i in await self.incidents(user=person)],
             "messages_sent_to_them": [
                 {
-                    "kind": r.kind,
-                    "created_at": r.created_at.isoformat(),
-                    "status": r.status,
-                    "path": r.path,
-                    "text": getattr(r.action, "text", ""),
+                    "kind": a.kind,
+                    "created_at": a.created_at.isoformat(),
+                    "status": a.status,
+                    "path": a.path,
+                    "text": getattr(a.action, "text", ""),
                 }
-                for r in map(_action, actions)
+                for a in await self.actions(subject=f"{platform}:{user_id}")
             ],
             "audit": [
-                dict(zip(("at", "school", "action", "target", "outcome", "detail"), r, strict=True))
-                | {"at": _dt(r[0]).isoformat()}
-                for r in audit
+                {
+                    "at": e.at.isoformat(),
+                    "school": e.school_id,
+                    "action": e.action,
+                    "target": e.target,
+                    "outcome": e.outcome,
+                    "detail": e.detail,
+                }
+                for e in await self.audit_log(actor=person)
             ],
             "acknowledgements": [
-                {"school": r[0], "code_version": r[1], "chat": r[2], "at": _dt(r[3]).isoformat()}
-                for r in acks
+                {
+                    "school": a.school_id,
+                    "code_version": a.code_version,
+                    "chat": a.chat_id,
+                    "at": a.at.isoformat(),
+                }
+                for a in await self.acknowledgements(user=person)
             ],
         }
 
@@ -677,16 +679,11 @@ def _incident_export(row: IncidentRow) -> dict[str, Any]:
     }
 
 
-def _filters(*, school_id: str | None, chat: ChatRef | None) -> tuple[str, tuple[Any, ...]]:
-    parts: list[str] = []
-    params: list[Any] = []
-    if school_id is not None:
-        parts.append("school_id = ?")
-        params.append(school_id)
-    if chat is not None:
-        parts += ["platform = ?", "chat_id = ?"]
-        params += [chat.platform, chat.chat_id]
-    return ("WHERE " + " AND ".join(parts) if parts else ""), tuple(params)
+def _where(**conditions: Any) -> tuple[str, list[Any]]:
+    """`WHERE a = ? AND b = ?` for the conditions given (None means no condition)."""
+    used = {column: value for column, value in conditions.items() if value is not None}
+    sql = " AND ".join(f"{column} = ?" for column in used)
+    return (f"WHERE {sql}" if sql else ""), list(used.values())
 
 
 class Store:
@@ -772,13 +769,13 @@ class Store:
         async with self.read() as s:
             return await s.actions(**filters)
 
-    async def audit_log(self) -> list[AuditRow]:
+    async def audit_log(self, **filters: Any) -> list[AuditRow]:
         async with self.read() as s:
-            return await s.audit_log()
+            return await s.audit_log(**filters)
 
-    async def acknowledgements(self) -> list[AckRow]:
+    async def acknowledgements(self, **filters: Any) -> list[AckRow]:
         async with self.read() as s:
-            return await s.acknowledgements()
+            return await s.acknowledgements(**filters)
 
     async def chat_state(self, chat: ChatRef) -> ChatState:
         async with self.read() as s:
