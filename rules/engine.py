@@ -43,6 +43,7 @@ _REPORTED = re.compile(
 _PRONOUN = re.compile(r"(?<![a-z'])(?:he|she|him|her|his|he's|she's)(?![a-z])")
 _RELATIVE = re.compile(r"^'?s? ?(?:mum|mom|mam|mummy|dad|daddy|mother|father|parents|nan|gran)")
 _DIRECT = (Mode.ALWAYS, Mode.AIMED)
+_OWN = ("my", "our", "mine")
 _SEVERITY_FLOOR = Severity.MEDIUM  # staff or pupils named negatively: SLT always hears of it
 
 
@@ -81,16 +82,12 @@ class RulesEngine:
         self._lex = load_lexicon()
         self._normalise = normaliser()
         lex = self._lex
-        self._self = frozenset(lex.words_in("SELF")) | {"my", "our", "mine"}
-        self._other = frozenset(lex.words_in("OTHER") | lex.words_in("PERSON_NOUN")) | {
-            "he's",
-            "she's",
-            "they're",
-            "you're",
-            "youre",
-        }
+        self._self = frozenset(lex.words_in("SELF"))
+        self._things = frozenset(lex.words_in("NOT_PERSON"))
+        self._other = frozenset(lex.words_in("OTHER") | lex.words_in("PERSON_NOUN"))
         self._negators = frozenset(lex.words_in("NEGATOR"))
         self._positive = frozenset(lex.words_in("POSITIVE"))
+        self._positive_marks = tuple(w for w in self._positive if not w.isascii())
 
     def evaluate(self, text: str, profile: SchoolProfile) -> Verdict:
         """The verdict on one message. Never raises: a failure is logged (without the text)
@@ -113,18 +110,18 @@ class RulesEngine:
         hits = self._term_hits(ctx, mentions)
         hits += self._phrase_hits(ctx, hits, has_staff=has_staff, has_pupil=has_pupil)
         hits += self._private_hits(ctx)
-        direct = [h for h in hits if h.rule.mode in _DIRECT and not self._self_aimed(ctx, h)]
+        direct = [h for h in hits if h.rule.mode in _DIRECT and not self._not_aimed(ctx, h)]
         findings: list[Finding] = []
-        used: set[_Hit] = set()
+        about_person: set[int] = set()  # sentences whose insults are about a named person
         for mention, hit in self._staff_targets(ctx, mentions, hits, direct):
             findings.append(self._person_finding(ctx, profile, mention, hit))
-            used.add(hit)
+            about_person.add(ctx.sentence_of(hit.start))
         for mention, hit in self._pupil_targets(ctx, mentions, hits, direct):
             findings.append(self._person_finding(ctx, profile, mention, hit))
-            used.add(hit)
+            about_person.add(ctx.sentence_of(hit.start))
         for hit in direct:
-            if hit in used and hit.rule.category is Category.ABUSE:
-                continue  # the insult is reported as naming staff or a pupil negatively
+            if hit.rule.category is Category.ABUSE and ctx.sentence_of(hit.start) in about_person:
+                continue  # reported as naming a member of staff or a pupil negatively
             findings.append(self._finding(ctx, hit))
         staff_named = tuple(dict.fromkeys(s for m in mentions for s in m.staff_ids))
         return Verdict(_dedupe(findings), staff_named)
@@ -245,17 +242,29 @@ class RulesEngine:
                 best = (m.start(), Owner.OTHER)
         return best[1]
 
-    def _self_aimed(self, ctx: _Text, hit: _Hit) -> bool:
-        """An `aimed` remark whose nearest subject before it is the writer ("I'm an idiot")."""
+    def _not_aimed(self, ctx: _Text, hit: _Hit) -> bool:
+        """An `aimed` remark that is not aimed at another person: its nearest subject before it
+        is the writer or a thing ("I'm an idiot", "our dog is a pig"), or a mild remark made
+        fondly ("he's such a clown, always making everyone laugh")."""
         if hit.rule.mode is not Mode.AIMED:
             return False
         c0, _ = ctx.clauses[ctx.clause_of(hit.start)]
-        for word in reversed(_WORD.findall(ctx.masked[c0 : hit.start])):
-            if word[0] in "\x01\x02\x03" or word in self._other:
-                return False
-            if word in self._self:
-                return True
-        return False
+        mild = hit.rule.severity is Severity.LOW and hit.rule.category is Category.ABUSE
+        if mild and self._kindly(ctx, hit.start):
+            return True
+        words = _WORD.findall(ctx.masked[c0 : hit.start])
+        thing = False  # "our dog is a pig", unless a person comes before: "whoever ... my drive"
+        for k in range(len(words) - 1, -1, -1):
+            word = words[k]
+            if word in self._things:
+                thing = True
+            elif word in self._self or (word in _OWN and hit.rule.category is Category.PRIVATE):
+                return not thing or hit.rule.category is Category.PRIVATE
+            elif word[0] in "\x01\x02\x03" or word in self._other:
+                # "my son has ADHD": the writer's own family's matters are theirs to share
+                own = k > 0 and words[k - 1] in _OWN
+                return own and hit.rule.category is Category.PRIVATE
+        return thing
 
     # -- whom is it about -------------------------------------------------------------------
 
@@ -331,17 +340,21 @@ class RulesEngine:
             return True
         if h in direct and h.rule.category is not Category.ABUSE:
             return True
-        s0, s1 = ctx.sentences[ctx.sentence_of(h.start)]
+        s0, _ = ctx.sentences[ctx.sentence_of(h.start)]
         before = _WORD.findall(ctx.masked[max(s0, h.start - 24) : h.start])[-2:]
         if any(w in self._negators or w.endswith("n't") for w in before):
             return False
         if m.end <= h.start and _REPORTED.search(ctx.masked, m.end, h.start):
             return False
-        if h.rule.mode is Mode.CUE and not h.framed:
-            words = _WORD.findall(ctx.masked[s0:s1])
-            if any(w in self._positive for w in words):
-                return False
-        return True
+        return not (h.rule.mode is Mode.CUE and not h.framed and self._kindly(ctx, h.start))
+
+    def _kindly(self, ctx: _Text, pos: int) -> bool:
+        """Whether the sentence around `pos` is warm ("lovely", "thanks", a laughing face)."""
+        s0, s1 = ctx.sentences[ctx.sentence_of(pos)]
+        sentence = ctx.masked[s0:s1]
+        if any(mark in sentence for mark in self._positive_marks):
+            return True
+        return any(w in self._positive for w in _WORD.findall(sentence))
 
     def _linked(self, ctx: _Text, sentence: int, mentions: Sequence[Mention]) -> bool:
         s0, s1 = ctx.sentences[sentence]

@@ -117,7 +117,7 @@ class Lexicon:
     names: NameWords
     private: PrivateWords
     confusables: Mapping[str, str]
-    known_words: frozenset[str]  # every single word the lexicon can match (for normalising)
+    known_words: tuple[str, ...]  # every word the lexicon can match, in data order (normalising)
 
     def words_in(self, cls: str) -> frozenset[str]:
         return self.classes.get(cls, frozenset())
@@ -151,8 +151,9 @@ def load_lexicon() -> Lexicon:
         for cls in _list(entry.get("classes", []), f"{where}: classes"):
             classes.setdefault(str(cls).upper(), set()).update(words)
         for w in words:
-            term = Term(tuple(w.split()), rule)
-            terms.setdefault(term.words[0], []).append(term)
+            term = Term(_tokens(w), rule)
+            if term.words:
+                terms.setdefault(term.words[0], []).append(term)
     frozen = {k: frozenset(v) for k, v in classes.items()}
     phrases_file = _mapping(data["phrases.yaml"], "phrases.yaml")
     macros = {str(k): str(v) for k, v in _mapping(phrases_file.get("macros"), "macros").items()}
@@ -178,15 +179,17 @@ def load_lexicon() -> Lexicon:
             phrases.setdefault(key, []).append(phrase)
     allow: dict[str, list[tuple[str, ...]]] = {}
     for text in _list(_mapping(data["allow.yaml"], "allow.yaml").get("phrases"), "allow.yaml"):
-        allowed = tuple(_word(text).split())
+        allowed = _tokens(text)
         allow.setdefault(allowed[0], []).append(allowed)
+    # A word "has" a class when a member starts with it: enough to decide which phrases to try.
     word_classes: dict[str, set[str]] = {}
     for cls, members in frozen.items():
         for member in members:
-            if " " not in member:
-                word_classes.setdefault(member, set()).add(cls)
+            first = _tokens(member)[:1]
+            if first:
+                word_classes.setdefault(first[0], set()).add(cls)
     names = _names(_mapping(data["names.yaml"], "names.yaml"))
-    known = {w for first in terms.values() for t in first for w in t.words} | names.titles
+    known = [*("".join(t.words) for first in terms.values() for t in first), *sorted(names.titles)]
     return Lexicon(
         terms={k: tuple(v) for k, v in terms.items()},
         classes=frozen,
@@ -199,7 +202,7 @@ def load_lexicon() -> Lexicon:
             str(k): str(v)
             for k, v in _mapping(data["confusables.yaml"], "confusables.yaml").items()
         },
-        known_words=frozenset(w for w in known if w.isalpha()),
+        known_words=tuple(dict.fromkeys(w for w in known if w.isalpha())),
     )
 
 
@@ -322,7 +325,8 @@ def _compile(
             raise LexiconError(f"{where}: unknown class {{{name}}} in pattern {source!r}")
         return alternation(classes[name])
 
-    text = _MACRO.sub(expand, text.replace(" ", "\x00")).replace("\x00", _SEP)
+    text = _MACRO.sub(expand, _optional_apostrophes(text).replace(" ", "\x00"))
+    text = text.replace("\x00", _SEP)
     try:
         return re.compile(rf"(?<![a-z0-9])(?:{text})(?![a-z0-9])")
     except re.error as exc:
@@ -331,8 +335,35 @@ def _compile(
 
 def alternation(words: frozenset[str] | set[str]) -> str:
     """A non-capturing regex alternation of `words`, longest first, spaces as gaps."""
-    escaped = (re.escape(w).replace(r"\ ", _SEP) for w in sorted(words, key=lambda w: (-len(w), w)))
+    ordered = sorted(words, key=lambda w: (-len(w), w))
+    escaped = (re.escape(w).replace(r"\ ", _SEP).replace("'", "'?") for w in ordered)
     return "(?:" + "|".join(escaped) + ")"
+
+
+def _optional_apostrophes(pattern: str) -> str:
+    """People drop apostrophes ("im", "dont", "shes"): each one outside [...] becomes optional."""
+    out, depth, escaped = [], 0, False
+    for c in pattern:
+        out.append(c)
+        if escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif c == "[":
+            depth += 1
+        elif c == "]" and depth:
+            depth -= 1
+        elif c == "'" and not depth:
+            out.append("?")
+    return "".join(out)
+
+
+def _tokens(value: Any) -> tuple[str, ...]:
+    """The words of a term as the engine tokenises text ("sod's law" -> sod, s, law)."""
+    return tuple(_TOKEN.findall(_word(value)))
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 def _word(value: Any) -> str:

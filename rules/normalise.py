@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -35,7 +35,7 @@ _RUN = re.compile(r"[a-z0-9@$!|€+*]+")
 # Numbers with a unit or an ordinal, class names and years: never leetspeak ("3pm", "y3", "5th").
 _NUMERIC_WORD = re.compile(
     r"\d+(?:st|nd|rd|th|am|pm|s|k|m|p|x|g|kg|km|ml|l|cm|mm|mins?|hrs?|yrs?|yo|ish|d|h|mph|gb|mb)"
-    r"|[a-z]{1,2}\d+[a-z]?|\d+[a-z]|[a-z]+\d+"
+    r"|[a-z]{1,2}\d+|\d+[a-z]|[a-z]+\d+"
 )
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
 _SPACED = re.compile(r"(?<![a-z0-9'])[a-z0-9](?:[ .\-_*/]{1,2}[a-z0-9](?![a-z0-9])){2,}")
@@ -73,11 +73,14 @@ class Normaliser:
     """Normalises text; `known` words (the lexicon's) decide which disguised spellings to undo
     where a spelling could also be innocent."""
 
-    def __init__(self, known: frozenset[str], confusables: Mapping[str, str]) -> None:
-        self._known = known
-        self._squeezed = {_squeeze(w): w for w in sorted(known) if _squeeze(w) != w}
+    def __init__(self, known: Sequence[str], confusables: Mapping[str, str]) -> None:
+        self._known = frozenset(known)
+        self._squeezed: dict[str, str] = {}
+        for w in known:
+            if _squeeze(w) != w:
+                self._squeezed.setdefault(_squeeze(w), w)
         by_len: dict[int, list[str]] = {}
-        for word in sorted(known):
+        for word in known:  # data order: the commonest reading of "f*ck" comes first
             by_len.setdefault(len(word), []).append(word)
         self._by_len = by_len
         table = {ord(k): v for k, v in confusables.items()}

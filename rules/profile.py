@@ -83,7 +83,7 @@ class SchoolProfile:
     pupils: tuple[str, ...]
     _index: Mapping[str, tuple[_Name, ...]] = field(repr=False, compare=False)
     _surnames: tuple[str, ...] = field(repr=False, compare=False)
-    _tag_names: tuple[tuple[str, tuple[str, ...]], ...] = field(repr=False, compare=False)
+    _tag_names: tuple[tuple[str, _Name], ...] = field(repr=False, compare=False)
     _by_id: Mapping[str, StaffMember] = field(repr=False, compare=False)
 
     @classmethod
@@ -176,7 +176,7 @@ class SchoolProfile:
         if name.kind is Kind.PUPIL:
             return capital or not name.common
         # A bare surname: another person's first name before it means another person.
-        if (
+        if before in names.first_names or (
             before
             and capital
             and doc.is_capitalised(tokens[i - 1].start)
@@ -205,23 +205,32 @@ class SchoolProfile:
     def _tag_at(
         self, doc: Normalised, tokens: Sequence[Token], i: int, lex: Lexicon
     ) -> Mention | None:
-        """#CarterOut, #sackMrsPatel, @MrCarter: one token behind a '#' or '@'."""
+        """#CarterOut, #sackMrsPatel, @MrCarter: one token behind a '#' or '@'.
+
+        CamelCase tags are split into words, so any surname counts ("#KingOut"); a tag in
+        one case is searched for names distinctive enough to find inside other letters."""
         tok = tokens[i]
         if tok.start == 0 or doc.text[tok.start - 1] not in "#@":
             return None
-        raw = doc.span(tok.start, tok.end).text
-        parts = [p.lower() for p in _CAMEL.findall(raw)] or [tok.text]
-        joined = "".join(parts)
-        for needle, ids in self._tag_names:
+        parts = [p.lower() for p in _CAMEL.findall(doc.span(tok.start, tok.end).text)]
+        if len(parts) > 1:
+            for k, part in enumerate(parts):
+                for name in self._index.get(part, ()):
+                    if name.kind in (Kind.SURNAME, Kind.PUPIL, Kind.ROLE):
+                        rest = tuple(parts[:k] + parts[k + 1 :])
+                        return self._tag_mention(tok, i, name, rest)
+        joined = tok.text
+        for needle, name in self._tag_names:
             at = joined.find(needle)
-            if at < 0:
-                continue
-            rest = (joined[:at] + " " + joined[at + len(needle) :]).strip()
-            words = tuple(p for p in parts if p not in needle) if len(parts) > 1 else (rest,)
-            staff = ids if not ids[0].startswith("pupil:") else ()
-            pupil = ids[0].removeprefix("pupil:") if not staff else None
-            return Mention(tok.start - 1, tok.end, i, i, staff, pupil, "hashtag", words)
+            if at >= 0:
+                rest = tuple(w for w in (joined[:at], joined[at + len(needle) :]) if w)
+                return self._tag_mention(tok, i, name, rest)
         return None
+
+    def _tag_mention(self, tok: Token, i: int, name: _Name, rest: tuple[str, ...]) -> Mention:
+        if name.kind is Kind.PUPIL:
+            return Mention(tok.start - 1, tok.end, i, i, pupil=name.ids[0], via="hashtag")
+        return Mention(tok.start - 1, tok.end, i, i, name.ids, None, "hashtag", rest)
 
     def _mention(
         self, tokens: Sequence[Token], start: int, end: int, name: _Name, *, titled: bool
@@ -307,30 +316,23 @@ def _role_variants(role: str, lex: Lexicon) -> set[str]:
     return out
 
 
-def _hashtag_names(names: Sequence[_Name], lex: Lexicon) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Strings to look for inside a hashtag: titled surnames always, bare ones if distinctive."""
-    out: dict[str, tuple[str, ...]] = {}
+def _hashtag_names(names: Sequence[_Name], lex: Lexicon) -> tuple[tuple[str, _Name], ...]:
+    """Strings to look for inside a one-case hashtag: titled surnames always, other names only
+    if distinctive (not an everyday word, four letters or more)."""
+    out: dict[str, _Name] = {}
     for name in names:
         joined = "".join(name.words)
-        if name.kind is Kind.PUPIL:
-            if not name.common and len(joined) >= 4:
-                out.setdefault(joined, ("pupil:" + name.ids[0],))
-            continue
-        if name.kind in (Kind.FULL, Kind.ALIAS) and len(joined) >= 4:
-            out.setdefault(joined, name.ids)
-        elif name.kind is Kind.SURNAME:
+        if name.kind is Kind.SURNAME:
             for title in lex.names.titles:
-                out.setdefault(title + joined, name.ids)
-            if not name.common and len(joined) >= 4:
-                out.setdefault(joined, name.ids)
-        elif name.kind is Kind.ROLE and not name.common and len(joined) >= 4:
-            out.setdefault(joined, name.ids)
+                out.setdefault(title + joined, name)
+        if name.kind is not Kind.FIRST and not name.common and len(joined) >= 4:
+            out.setdefault(joined, name)
     return tuple(sorted(out.items(), key=lambda kv: -len(kv[0])))
 
 
 # -- token helpers -------------------------------------------------------------------------
 
-_GAP = re.compile(r"[ \t]{1,3}")
+_GAP = re.compile(r"[ \t'\-]{1,3}")
 _TITLE_GAP = re.compile(r"\.?[ \t]{0,3}")
 
 

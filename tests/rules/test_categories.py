@@ -1,0 +1,82 @@
+"""Each category with positive and negative cases (tests/rules/corpus.py: Oakfield's roster)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules import RulesEngine, SchoolProfile
+from tests.rules import corpus
+
+POSITIVES = [
+    pytest.param(text, cats, staff, id=f"{group}: {text[:40]}")
+    for group, cases in [
+        ("abuse", corpus.ABUSE),
+        ("threat", corpus.THREAT),
+        ("discrimination", corpus.DISCRIMINATION),
+        ("staff", corpus.STAFF_CASES),
+        ("pupil", corpus.PUPIL),
+        ("private", corpus.PRIVATE),
+        ("complaint", corpus.COMPLAINT),
+    ]
+    for text, cats, staff in cases
+]
+
+
+@pytest.mark.parametrize(("text", "categories", "staff"), POSITIVES)
+def test_breaches_are_flagged_with_their_category_and_staff(
+    engine: RulesEngine,
+    school: SchoolProfile,
+    text: str,
+    categories: tuple[str, ...],
+    staff: tuple[str, ...],
+) -> None:
+    verdict = engine.evaluate(text, school)
+    assert set(categories) <= set(verdict.categories), verdict.findings
+    assert set(staff) <= set(verdict.staff), verdict.findings
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=t[:50]) for (t,) in corpus.NEGATIVES])
+def test_ordinary_messages_are_not_flagged(
+    engine: RulesEngine, school: SchoolProfile, text: str
+) -> None:
+    verdict = engine.evaluate(text, school)
+    assert not verdict.flagged, [(f.rule_id, f.span.text) for f in verdict.findings]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what a c.u.n.t", "you n1gger", "the p a k i family", "she's a gyppo", "you retard"],
+)
+def test_reasons_describe_slurs_without_repeating_them(
+    engine: RulesEngine, school: SchoolProfile, text: str
+) -> None:
+    verdict = engine.evaluate(text, school)
+    assert verdict.flagged
+    for finding in verdict.findings:
+        assert finding.span.text.casefold() not in finding.reason.casefold()
+        for word in ("cunt", "nigger", "paki", "gyppo", "retard"):
+            assert word not in finding.reason.casefold()
+
+
+def test_evidence_quotes_what_was_written(engine: RulesEngine, school: SchoolProfile) -> None:
+    text = "honestly Mr Br0wn is a \u200bc\u200bl\u200bo\u200bw\u200bn"
+    verdict = engine.evaluate(text, school)
+    (finding,) = verdict.findings
+    assert finding.staff_id == "brown"
+    assert finding.span.text == text[finding.span.start : finding.span.end]
+    assert finding.span.text.startswith("Mr Br0wn")
+
+
+def test_insults_aimed_at_staff_are_reported_as_staff(
+    engine: RulesEngine, school: SchoolProfile
+) -> None:
+    verdict = engine.evaluate("Mrs Patel is a nasty cow", school)
+    assert verdict.categories == ("staff",)
+    assert "Mrs Patel" in verdict.reasons[0]
+
+
+def test_a_negated_remark_about_staff_is_not_flagged(
+    engine: RulesEngine, school: SchoolProfile
+) -> None:
+    assert not engine.evaluate("Mr Brown isn't rude at all, he's lovely", school).flagged
+    assert engine.evaluate("Mr Brown is rude", school).flagged

@@ -1,0 +1,109 @@
+"""Roster matching: how parents name staff and pupils, and what is not a name."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules import RulesEngine, SchoolProfile, StaffMember
+
+
+def mentioned(engine: RulesEngine, school: SchoolProfile, text: str) -> tuple[str, ...]:
+    return engine.evaluate(text, school).mentioned_staff
+
+
+@pytest.mark.parametrize(
+    ("text", "staff_id"),
+    [
+        ("Mr Brown said hello", "brown"),  # title + surname
+        ("mr brown said hello", "brown"),  # any case with a title
+        ("Mr. Brown said hello", "brown"),
+        ("Mrs Patel's assembly", "patel"),  # possessive
+        ("Mrs Patels assembly", "patel"),  # possessive without the apostrophe
+        ("Tom Brown said hello", "brown"),  # first + last name
+        ("Mrs P said hello", "patel"),  # alias from the roster
+        ("Mrs Y said hello", "young"),  # title + initial
+        ("the head said hello", "patel"),  # role
+        ("the headteacher said hello", "patel"),  # role synonym
+        ("the SENCo said hello", "young"),
+        ("the deputy said hello", "king"),
+        ("the Year 4 teacher said hello", "brown"),
+        ("the Y4 teacher said hello", "brown"),
+        ("our TA said hello", "oneill"),
+        ("Ms O'Neill said hello", "oneill"),  # apostrophe in a surname
+        ("Patel said hello", "patel"),  # a distinctive surname alone
+        ("Kowalski said hello", "kowalski"),
+        ("Mr Kowalsky said hello", "kowalski"),  # small misspelling after a title
+        ("Mr Browne said hello", "brown"),
+        ("M1ss W00d said hello", "wood"),  # leetspeak
+        ("#BrownOut", "brown"),  # hashtag, CamelCase
+        ("#sackmrspatel", "patel"),  # hashtag, one case
+        ("@MrKing hello", "king"),  # @mention
+        ("Miss Chloe was lovely", "wood"),  # title + first name, as children say it
+        ("Brown said it was fine", "brown"),  # common-word surname with person context
+        ("I asked Hill about it", "hill"),
+    ],
+)
+def test_staff_are_recognised(
+    engine: RulesEngine, school: SchoolProfile, text: str, staff_id: str
+) -> None:
+    assert staff_id in mentioned(engine, school, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "brown bread or white?",
+        "The wood is wet",
+        "the king in the nativity",
+        "we walked up the hill",
+        "you look so young",
+        "go green for Earth day",
+        "heads up, the gate is locked",
+        "head lice are back",
+        "the head of year 6",
+        "ta very much",
+        "Mrs Jones said hello",  # a title with someone not on the roster
+        "Mr Shaw said hello",
+        "Jo Brown said hello",  # another person with a roster surname
+        "the Browns next door",
+        "Sophie Wood from the village",
+    ],
+)
+def test_everyday_words_and_other_people_are_not_staff(
+    engine: RulesEngine, school: SchoolProfile, text: str
+) -> None:
+    assert mentioned(engine, school, text) == ()
+
+
+def test_shared_titles_and_surnames_prefer_the_matching_title(engine: RulesEngine) -> None:
+    school = SchoolProfile.build(
+        "twins",
+        [
+            StaffMember("mr_smith", "Mr", "Dan", "Smith"),
+            StaffMember("mrs_smith", "Mrs", "Amy", "Smith"),
+        ],
+    )
+    assert mentioned(engine, school, "Mrs Smith is a liar") == ("mrs_smith",)
+    assert set(mentioned(engine, school, "Smith is a liar")) == {"mr_smith", "mrs_smith"}
+
+
+def test_a_role_shared_by_many_names_nobody(engine: RulesEngine) -> None:
+    staff = [StaffMember(f"t{i}", "Mrs", "A", f"Teacher{i}", ("class teacher",)) for i in range(5)]
+    school = SchoolProfile.build("many", staff)
+    assert mentioned(engine, school, "the class teacher is useless") == ()
+
+
+def test_pupils_are_flagged_only_when_named_negatively(
+    engine: RulesEngine, school: SchoolProfile
+) -> None:
+    assert engine.evaluate("Oliver is a nasty little boy", school).pupils == ("Oliver",)
+    assert engine.evaluate("Well done Oliver!", school).pupils == ()
+    # "Will" and "Rose" are everyday words: only a capitalised name counts
+    assert engine.evaluate("Will is a spoilt brat", school).pupils == ("Will",)
+    assert not engine.evaluate("will it rain, it's a nightmare", school).pupils
+
+
+def test_a_large_roster_builds_and_matches(engine: RulesEngine) -> None:
+    staff = [StaffMember(f"s{i}", "Mr", "Sam", f"Surname{i:03d}") for i in range(200)]
+    school = SchoolProfile.build("big", staff)
+    assert mentioned(engine, school, "Mr Surname150 is useless") == ("s150",)
