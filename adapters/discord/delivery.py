@@ -116,14 +116,13 @@ class Deliverer:
         message = self.client.get_partial_messageable(channel_id).get_partial_message(
             int(action.message_id)
         )
-        try:
-            with delivery_errors("deleting the message"):
+        with delivery_errors("deleting the message"):
+            try:
                 await message.delete()
-        except PermanentFailure as failure:
-            cause = failure.__cause__
-            if isinstance(cause, discord.NotFound) and cause.code == UNKNOWN_MESSAGE:
+            except discord.NotFound as exc:
+                if exc.code != UNKNOWN_MESSAGE:
+                    raise
                 return Delivery(path="gone", note="the message had already been deleted")
-            raise
         return Delivery(path="deleted")
 
     async def _dm(
@@ -133,21 +132,16 @@ class Deliverer:
         user_id = int(user.user_id)
         if user_id in self.no_dms:
             return False
-        try:
-            with delivery_errors(doing):
+        view = view_of(buttons) if buttons else discord.utils.MISSING
+        with delivery_errors(doing):
+            try:
                 dm = await self.client.create_dm(discord.Object(user_id))
-                if buttons:
-                    await dm.send(text, view=view_of(buttons), allowed_mentions=_NOBODY)
-                else:
-                    await dm.send(text, allowed_mentions=_NOBODY)
-        except PermanentFailure as failure:
-            cause = failure.__cause__
-            if not isinstance(cause, discord.Forbidden):
-                raise
-            if cause.code == CANNOT_DM:
-                self.no_dms.add(user_id)
-            log.info("user %s does not accept DMs (code %s)", user_id, cause.code)
-            return False
+                await dm.send(text, view=view, allowed_mentions=_NOBODY)
+            except discord.Forbidden as exc:
+                if exc.code == CANNOT_DM:
+                    self.no_dms.add(user_id)
+                log.info("user %s does not accept DMs (code %s)", user_id, exc.code)
+                return False
         return True
 
     async def _post(

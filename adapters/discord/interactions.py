@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 ANSWER_WITHIN = 2.0  # seconds; Discord allows 3 for the first response
 SORRY = Reply("Sorry, that did not work. Please try again in a minute.")
+NOT_HERE = Reply("This command works in the class chats the bot looks after.")
 
 
 @dataclass
@@ -34,39 +35,43 @@ class CoreLink:
     events: EventSink | None = None
 
 
-def link_of(interaction: discord.Interaction[Any]) -> CoreLink | None:
+def _core(interaction: discord.Interaction[Any]) -> tuple[EventSink, ConfiguredChats] | None:
     link = getattr(interaction.client, "link", None)
-    return link if isinstance(link, CoreLink) and link.events is not None else None
+    if isinstance(link, CoreLink) and link.events is not None:
+        return link.events, link.chats
+    return None
 
 
-def where(interaction: discord.Interaction[Any], link: CoreLink) -> ChatRef | None:
+def where(interaction: discord.Interaction[Any], chats: ConfiguredChats) -> ChatRef | None:
     """The chat an interaction came from; None in a DM."""
     channel = interaction.channel
     if channel is None or interaction.guild_id is None:
         return None
-    return link.chats.ref_of(channel) or link.chats.ref(channel.id, getattr(channel, "name", ""))
+    return chats.ref_of(channel) or chats.ref(channel.id, getattr(channel, "name", ""))
 
 
 async def run_command(interaction: discord.Interaction[Any], name: CommandName, args: str) -> None:
-    link = link_of(interaction)
-    chat = where(interaction, link) if link else None
-    if link is None or link.events is None or chat is None:
-        await _show(
-            interaction, Reply("This command works in the class chats the bot looks after.")
-        )
+    core = _core(interaction)
+    chat = where(interaction, core[1]) if core else None
+    if core is None or chat is None:
+        await _show(interaction, NOT_HERE)
         return
-    command = Command(name, chat, user_ref(interaction.user), args.strip())
-    await answer(interaction, link.events.on_command(command))
+    events, _ = core
+    await answer(
+        interaction,
+        events.on_command(Command(name, chat, user_ref(interaction.user), args.strip())),
+    )
 
 
 async def run_press(interaction: discord.Interaction[Any], action: ButtonAction, key: str) -> None:
-    link = link_of(interaction)
-    if link is None or link.events is None:
+    core = _core(interaction)
+    if core is None:
         await _show(interaction, SORRY)
         return
-    press = ButtonPress(action, key, user_ref(interaction.user), where(interaction, link))
+    events, chats = core
+    press = ButtonPress(action, key, user_ref(interaction.user), where(interaction, chats))
     log.info("button %s for %s pressed by user %s", action.value, key, interaction.user.id)
-    await answer(interaction, link.events.on_button(press), private=True)
+    await answer(interaction, events.on_button(press), private=True)
 
 
 async def answer(

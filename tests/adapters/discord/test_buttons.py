@@ -96,6 +96,18 @@ async def test_delete_message_removes_it(world: World, bot: Running) -> None:
     assert (delete.status, delete.path) == ("done", "deleted")
 
 
+async def test_delete_of_a_message_already_gone_counts_as_done(world: World, bot: Running) -> None:
+    buttons = await flag_abuse(world, bot)
+    world.fake.messages[world.channel].clear()  # a moderator deleted it by hand
+
+    pressed = await world.fake.press(alert_to(world), buttons["Delete message"], world.slt)
+    await world.fake.interaction_reply(pressed)
+    await bot.settle()
+
+    (delete,) = await bot.app.store.actions(kind="delete")
+    assert (delete.status, delete.path) == ("done", "gone")
+
+
 async def test_without_manage_messages_the_alert_offers_no_delete(
     world: World, make_config: Callable[..., Config]
 ) -> None:

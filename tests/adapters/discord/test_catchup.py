@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.config import Config
-from tests.adapters.discord.conftest import ABUSIVE, CLEAN, World, running
+from tests.adapters.discord.conftest import ABUSIVE, CLEAN, Running, World, running
 
 
 async def test_messages_posted_while_offline_are_moderated_on_catch_up(
@@ -44,3 +44,20 @@ async def test_a_first_start_leaves_old_history_alone(world: World, config: Conf
     async with running(config, world.fake) as bot:
         assert world.fake.calls("GET", r"/channels/\d+/messages") == []
         assert await bot.app.store.incidents() == []
+
+
+async def test_messages_missed_while_reconnecting_are_caught_up(world: World, bot: Running) -> None:
+    seen = await world.fake.say(world.channel, world.parent, CLEAN)
+    await bot.settle()
+
+    await world.fake.drop_connections()  # the session cannot be resumed: a new one starts
+    missed = world.fake.post(world.channel, world.parent, ABUSIVE)
+    # discord.py waits 5 s before identifying again (Discord's identify rate limit).
+    (read,) = await world.fake.wait_for("GET", rf"/channels/{world.channel}/messages")
+    await bot.settle()
+
+    assert read.query["after"] == seen["id"]
+    (incident,) = await bot.app.store.incidents()
+    assert incident.message_id == missed["id"]
+    assert len(world.fake.identifies) == 2
+    assert len(world.fake.calls("PUT", r"/applications/\d+/guilds/\d+/commands")) == 1
