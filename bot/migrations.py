@@ -108,4 +108,10 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (school_id, platform, chat_id, day)
     ) WITHOUT ROWID;
     """,
+    # 2: find each lane's first pending action by an index seek, whatever the backlog.
+    """
+    DROP INDEX actions_due;
+    DROP INDEX actions_lane;
+    CREATE INDEX actions_pending ON actions (lane, id) WHERE status = 'pending';
+    """,
 )

@@ -192,6 +192,8 @@ _ACTION_COLUMNS = (
     "created_at, path, state, note, payload"
 )
 
+_HEAD_COLUMNS = ", ".join(f"a.{column.strip()}" for column in _ACTION_COLUMNS.split(","))
+
 
 def _incident(row: Sequence[Any]) -> IncidentRow:
     platform = row[3]
@@ -399,15 +401,22 @@ class Session:
     async def due_actions(
         self, now: datetime, busy_lanes: Iterable[str], limit: int = 64
     ) -> list[ActionRow]:
-        """Pending actions that are due and first in their lane, skipping lanes in flight."""
+        """Pending actions that are due and first in their lane, skipping lanes in flight.
+
+        Walks the lanes that have pending actions (an index seek each, in the partial index of
+        pending rows) rather than the backlog, so a long queue behind a rate-limited head
+        costs nothing here."""
         busy = list(busy_lanes)
-        marks = ",".join("?" * len(busy))
+        skip = f"AND a.lane NOT IN ({','.join('?' * len(busy))}) " if busy else ""
         rows = await self._all(
-            f"SELECT {_ACTION_COLUMNS} FROM actions a WHERE status = 'pending' "
-            "AND next_attempt_at <= ? "
-            + (f"AND lane NOT IN ({marks}) " if busy else "")
-            + "AND NOT EXISTS (SELECT 1 FROM actions b WHERE b.lane = a.lane "
-            "AND b.status = 'pending' AND b.id < a.id) ORDER BY next_attempt_at, id LIMIT ?",
+            "WITH RECURSIVE lanes(lane) AS ("
+            " SELECT min(lane) FROM actions WHERE status = 'pending'"
+            " UNION ALL"
+            " SELECT (SELECT min(lane) FROM actions WHERE status = 'pending' AND lane > lanes.lane)"
+            " FROM lanes WHERE lanes.lane IS NOT NULL) "
+            f"SELECT {_HEAD_COLUMNS} FROM lanes JOIN actions a ON a.id = "
+            "(SELECT min(id) FROM actions WHERE status = 'pending' AND lane = lanes.lane) "
+            f"WHERE a.next_attempt_at <= ? {skip}ORDER BY a.next_attempt_at, a.id LIMIT ?",
             (ts(now), *busy, limit),
         )
         return [_action(r) for r in rows]
