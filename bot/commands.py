@@ -30,7 +30,7 @@ from bot.model import (
     Welcome,
 )
 from bot.moderator import new_key
-from bot.store import Store
+from bot.store import Store, person
 
 log = logging.getLogger(__name__)
 
@@ -124,12 +124,12 @@ class Commands:
 
     async def close(self, school: School, chat: ChatRef, caller: UserRef, reason: str) -> Reply:
         now = self._clock.now()
-        name = self._chat_name(school, chat)
+        name = school.chat_name(chat)
         async with self._store.transaction() as s:
             state = await s.chat_state(chat)
             if state.closed:
                 return Reply(f"\u201c{name}\u201d is already closed. /reopen opens it again.")
-            await s.set_chat_status(chat, school.id, "closed", _who(caller), reason, now)
+            await s.set_chat_status(chat, school.id, "closed", person(caller), reason, now)
             token = new_key()
             await s.add_actions(
                 [
@@ -156,12 +156,12 @@ class Commands:
 
     async def reopen(self, school: School, chat: ChatRef, caller: UserRef) -> Reply:
         now = self._clock.now()
-        name = self._chat_name(school, chat)
+        name = school.chat_name(chat)
         async with self._store.transaction() as s:
             state = await s.chat_state(chat)
             if not state.closed:
                 return Reply(f"\u201c{name}\u201d is open.")
-            await s.set_chat_status(chat, school.id, "open", _who(caller), "", now)
+            await s.set_chat_status(chat, school.id, "open", person(caller), "", now)
             token = new_key()
             await s.add_actions(
                 [
@@ -183,7 +183,7 @@ class Commands:
         async with self._store.read() as s:
             state = await s.chat_state(chat)
             recent = [i for i in await s.incidents(chat=chat, limit=50) if i.created_at >= since]
-        name = self._chat_name(school, chat)
+        name = school.chat_name(chat)
         lines = [f"\u201c{name}\u201d is {'closed' if state.closed else 'open'}."]
         if state.closed and state.changed_at:
             lines[0] += f" Closed {texts.when(state.changed_at, settings.zone)}" + (
@@ -236,7 +236,7 @@ class Commands:
             return await self.close(school, incident.chat, press.caller, "")
         if press.action is ButtonAction.DISMISS:
             async with self._store.transaction() as s:
-                await s.resolve_incident(incident.key, "dismissed", _who(press.caller), now)
+                await s.resolve_incident(incident.key, "dismissed", person(press.caller), now)
                 rules = ",".join(sorted({str(f.get("rule_id", "")) for f in incident.findings}))
                 await s.audit(
                     at=now,
@@ -290,11 +290,3 @@ class Commands:
                 self._clock.now(),
             )
         return Reply("Thank you for agreeing to the code of conduct.")
-
-    def _chat_name(self, school: School, chat: ChatRef) -> str:
-        config = school.chat(chat.platform, chat.chat_id)
-        return (config.name if config else "") or chat.title or chat.chat_id
-
-
-def _who(user: UserRef) -> str:
-    return f"{user.platform}:{user.user_id}"

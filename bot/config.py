@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.model import ChatRef
 from bot.platform import Capability
 from bot.platform_settings import DiscordSettings, SlackSettings, TelegramSettings
 from rules.model import Category, Clause
@@ -220,6 +221,11 @@ class School(_Model):
 
     def chat(self, platform: str, chat_id: str) -> ChatConfig | None:
         return next((c for c in self.chats if c.platform == platform and c.id == chat_id), None)
+
+    def chat_name(self, chat: ChatRef) -> str:
+        """The chat's name as the config gives it, else as the platform does."""
+        config = self.chat(chat.platform, chat.chat_id)
+        return (config.name if config else "") or chat.title or chat.chat_id
 
 
 class Config(_Model):

@@ -153,10 +153,7 @@ class Core:
                 )
         elif isinstance(action, Delete | CloseChat | ReopenChat) and school is not None:
             chat = action.chat
-            config = school.chat(chat.platform, chat.chat_id)
-            note = texts.failure_note(
-                row.kind, (config.name if config else "") or chat.chat_id, reason
-            )
+            note = texts.failure_note(row.kind, school.chat_name(chat), reason)
             running = list(self._platforms)
             fallback = [
                 Alert(

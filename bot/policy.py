@@ -116,8 +116,7 @@ class Policy:
             now=now,
         )
         chat = message.chat
-        chat_config = school.chat(chat.platform, chat.chat_id)
-        chat_name = (chat_config.name if chat_config else "") or chat.title or chat.chat_id
+        chat_name = school.chat_name(chat)
         author = message.author
         actions: list[Action] = []
         recipients = alert_recipients(school, chat.platform, self._running())

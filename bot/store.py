@@ -74,10 +74,14 @@ def lane_of(action: Action) -> str:
     return f"{action.chat.platform}:{action.chat.chat_id}"
 
 
+def person(user: UserRef) -> str:
+    """How records name a person: "platform:user id"."""
+    return f"{user.platform}:{user.user_id}"
+
+
 def subject_of(action: Action) -> str | None:
     """The person an action is for, for a data subject's export and erasure."""
-    user = action.user if isinstance(action, Remind | Welcome) else None
-    return f"{user.platform}:{user.user_id}" if user else None
+    return person(action.user) if isinstance(action, Remind | Welcome) else None
 
 
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
@@ -597,10 +601,10 @@ class Session:
 
     async def export_user(self, platform: str, user_id: str) -> dict[str, Any]:
         """Everything held about one person, as plain JSON-ready data."""
-        person = UserRef(platform, user_id)
+        user = UserRef(platform, user_id)
         return {
-            "user": f"{platform}:{user_id}",
-            "incidents": [_incident_export(i) for i in await self.incidents(user=person)],
+            "user": person(user),
+            "incidents": [_incident_export(i) for i in await self.incidents(user=user)],
             "messages_sent_to_them": [
                 {
                     "kind": a.kind,
@@ -609,7 +613,7 @@ class Session:
                     "path": a.path,
                     "text": getattr(a.action, "text", ""),
                 }
-                for a in await self.actions(subject=f"{platform}:{user_id}")
+                for a in await self.actions(subject=person(user))
             ],
             "audit": [
                 {
@@ -620,7 +624,7 @@ class Session:
                     "outcome": e.outcome,
                     "detail": e.detail,
                 }
-                for e in await self.audit_log(actor=person)
+                for e in await self.audit_log(actor=user)
             ],
             "acknowledgements": [
                 {
@@ -629,14 +633,14 @@ class Session:
                     "chat": a.chat_id,
                     "at": a.at.isoformat(),
                 }
-                for a in await self.acknowledgements(user=person)
+                for a in await self.acknowledgements(user=user)
             ],
         }
 
     async def erase_user(self, platform: str, user_id: str) -> dict[str, int]:
         """Erase one person's records; audit entries and the chats they closed or reopened stay,
         with the person removed."""
-        subject = f"{platform}:{user_id}"
+        subject = person(UserRef(platform, user_id))
         counts: dict[str, int] = {}
         for name, sql, params in (
             (
