@@ -49,15 +49,21 @@ def parse_command(text: str) -> tuple[CommandName, str] | None:
     return name, " ".join((match.group(2) or "").split())
 
 
-def is_authorised(config: Config, school: School, caller: UserRef) -> bool:
-    """The school's SLT and admins on the caller's platform, or a Discord admin role."""
+def is_authorised(
+    config: Config, school: School, caller: UserRef, where: ChatRef | None = None
+) -> bool:
+    """The school's SLT and admins on the caller's platform, or a Discord admin role held in
+    one of the school's own chats: a role is a server's, and `admin_roles` lists every
+    school's, so a role seen in another school's server (or nowhere) counts for nothing."""
     if caller.anonymous:
         return False
     for contact in (*school.slt, *school.admins):
         if contact.id_on(caller.platform) == caller.user_id:
             return True
-    if caller.platform == "discord" and config.discord is not None:
-        return bool(set(caller.roles) & set(config.discord.admin_roles))
+    if caller.platform == "discord" and config.discord is not None and where is not None:
+        here = config.school_for_chat(where.platform, where.chat_id)
+        if here is not None and here.id == school.id:
+            return bool(set(caller.roles) & set(config.discord.admin_roles))
     return False
 
 
@@ -85,7 +91,7 @@ class Commands:
             return Reply(texts.NOT_A_SCHOOL_CHAT)
         if name in (CommandName.RULES, CommandName.PRIVACY):
             return self._public(name, school)
-        refusal = await self._check(school, command.caller, name.value, chat.chat_id)
+        refusal = await self._check(school, command.caller, chat, name.value, chat.chat_id)
         if refusal:
             return refusal
         if name is CommandName.CLOSE:
@@ -104,10 +110,10 @@ class Commands:
         return Reply(texts.privacy(school.policy, days))
 
     async def _check(
-        self, school: School, caller: UserRef, action: str, target: str
+        self, school: School, caller: UserRef, where: ChatRef | None, action: str, target: str
     ) -> Reply | None:
         """None when allowed; otherwise the polite refusal, after auditing it."""
-        if is_authorised(self._config, school, caller):
+        if is_authorised(self._config, school, caller, where):
             return None
         async with self._store.transaction() as s:
             await s.audit(
@@ -227,7 +233,7 @@ class Commands:
         if incident is None or school is None:
             return Reply(texts.UNKNOWN_ALERT)
         refusal = await self._check(
-            school, press.caller, f"button:{press.action.value}", incident.key
+            school, press.caller, press.chat, f"button:{press.action.value}", incident.key
         )
         if refusal:
             return refusal
