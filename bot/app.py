@@ -75,7 +75,14 @@ class App:
         self.clock: Clock = clock or SystemClock()
         self.platforms: dict[str, Platform] = {p.name: p for p in platforms}
         self.store = Store(config.storage.path, synchronous=config.storage.synchronous.upper())
-        self.outbox = Outbox(self.store, self.platforms, self.clock, rng=rng)
+        self.outbox = Outbox(
+            self.store,
+            self.platforms,
+            self.clock,
+            rng=rng,
+            base_delay=config.outbox.retry_delay,
+            delivery_timeout=config.outbox.delivery_timeout,
+        )
         self.core = Core(
             config,
             self.store,

@@ -202,6 +202,15 @@ class StorageSettings(_Model):
     synchronous: Literal["normal", "full"] = "normal"
 
 
+class OutboxSettings(_Model):
+    """How actions are delivered."""
+
+    # A call the platform has not answered after this many seconds is abandoned; whether it
+    # got through is then unknown, and the next attempt first asks the platform where it can.
+    delivery_timeout: float = Field(default=60.0, gt=0)
+    retry_delay: float = Field(default=1.0, gt=0)  # first wait after an error; doubles each time
+
+
 class LocalSettings(_Model):
     """The in-process platform of the demo and tests."""
 
@@ -232,6 +241,7 @@ class Config(_Model):
     schools: tuple[School, ...]
     storage: StorageSettings = StorageSettings()
     policy: PolicySettings = PolicySettings()
+    outbox: OutboxSettings = OutboxSettings()
     telegram: TelegramSettings | None = None
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None

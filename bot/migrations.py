@@ -114,4 +114,10 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX actions_lane;
     CREATE INDEX actions_pending ON actions (lane, id) WHERE status = 'pending';
     """,
+    # 3: each attempt is written down before the call, so that after a crash or a lost answer
+    # the next attempt knows an earlier one may have got through.
+    """
+    ALTER TABLE actions ADD COLUMN unsure_since REAL;  -- an attempt began then, outcome unknown
+    ALTER TABLE actions ADD COLUMN blind_resends INTEGER NOT NULL DEFAULT 0;  -- resent unchecked
+    """,
 )

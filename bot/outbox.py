@@ -4,6 +4,12 @@ Every action is written to the store (with its incident, in one transaction) bef
 to send it, and marked done in the same breath as the platform confirms it. Rows still pending
 when the process stops are delivered after the next start. Within a lane (one chat, or one
 recipient's DMs) actions go out in the order they were stored; lanes run side by side.
+
+Each attempt is committed before the platform is called. An attempt that ends without the
+platform's answer (the process was killed, the call timed out, the connection dropped) leaves
+the action "unsure": it may have got through. The next attempt then asks the platform first
+(`Redelivers`: Discord's enforced nonce, Slack's message metadata), so it is sent once. A
+platform that cannot tell (Telegram) is sent it again, and the row counts the blind resend.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock, first_of
 from bot.model import CloseChat, Delivery, PermanentFailure, ReopenChat, RetryAfter
-from bot.platform import Platform
+from bot.platform import Platform, Redelivers
 from bot.store import ActionRow, Store
 
 log = logging.getLogger(__name__)
@@ -157,11 +163,29 @@ class Outbox:
             async with self._store.read() as s:
                 state = await s.chat_state(action.chat)
             action = ReopenChat(key=action.key, chat=action.chat, saved_state=state.saved_state)
+        unsure = row.unsure_since  # an earlier attempt may have got through
+        check = unsure is not None and isinstance(platform, Redelivers)
+        began = self._clock.now()
+        async with self._store.transaction() as s:
+            await s.begin_attempt(row.id, began, blind=unsure is not None and not check)
+        if unsure is not None and not check:
+            log.warning(
+                "%s %s via %s: an earlier attempt may have got through and %s cannot tell; "
+                "sending it again",
+                row.kind,
+                row.key,
+                row.platform,
+                row.platform,
+            )
         try:
             async with asyncio.timeout(self._delivery_timeout):
-                delivery = await platform.deliver(action)
+                if unsure is not None and isinstance(platform, Redelivers):
+                    delivery = await platform.redeliver(action, unsure)
+                else:
+                    delivery = await platform.deliver(action)
         except RetryAfter as exc:
-            await self._retry(row, exc.seconds, f"rate limited: {exc}")
+            # Refused before anything was done: only an earlier attempt may have got through.
+            await self._retry(row, exc.seconds, f"rate limited: {exc}", unsure)
         except PermanentFailure as exc:
             await self._fail(row, exc.reason)
         except Exception as exc:
@@ -169,7 +193,7 @@ class Outbox:
             if row.attempts + 1 >= self._max_attempts:
                 await self._fail(row, f"gave up after {row.attempts + 1} attempts ({note})")
             else:
-                await self._retry(row, self._backoff(row.attempts), note)
+                await self._retry(row, self._backoff(row.attempts), note, unsure or began)
         else:
             await self._done(row, delivery)
 
@@ -180,11 +204,13 @@ class Outbox:
                 await s.save_chat_state(row.action.chat, delivery.state)
         log.info("delivered %s %s via %s (%s)", row.kind, row.key, row.platform, delivery.path)
 
-    async def _retry(self, row: ActionRow, seconds: float, note: str) -> None:
+    async def _retry(
+        self, row: ActionRow, seconds: float, note: str, unsure_since: datetime | None
+    ) -> None:
         now = self._clock.now()
         at: datetime = now + timedelta(seconds=seconds)
         async with self._store.transaction() as s:
-            await s.mark_retry(row.id, at, note, now)
+            await s.mark_retry(row.id, at, note, now, unsure_since=unsure_since)
         log.warning(
             "%s %s via %s not delivered (attempt %d): %s; retrying in %.1fs",
             row.kind,
@@ -196,14 +222,17 @@ class Outbox:
         )
 
     async def _fail(self, row: ActionRow, reason: str) -> None:
-        async with self._store.transaction() as s:
-            await s.mark_failed(row.id, reason, self._clock.now())
         log.warning("%s %s via %s failed: %s", row.kind, row.key, row.platform, reason)
+        # The fallback is stored before the failure: if the process stops in between, the
+        # action fails again after the restart and its fallback (keyed by its key) is stored
+        # once, rather than never.
         if self.on_failure is not None:
             try:
                 await self.on_failure(row, reason)
             except Exception:
                 log.exception("outbox: the fallback for %s %s failed", row.kind, row.key)
+        async with self._store.transaction() as s:
+            await s.mark_failed(row.id, reason, self._clock.now())
 
     def _backoff(self, attempts: int) -> float:
         """Exponential back-off with jitter, so that many retries do not land together."""

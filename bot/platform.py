@@ -6,8 +6,9 @@ An adapter implements `Platform`; the core implements `EventSink` and hands itse
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.model import Action, ButtonPress, ChatMessage, ChatRef, Command, Delivery, Reply, UserRef
 
@@ -58,3 +59,16 @@ class Platform(Protocol):
 
     async def deliver(self, action: Action) -> Delivery:
         """Carry out one action. Raises RetryAfter, PermanentFailure, or anything transient."""
+
+
+@runtime_checkable
+class Redelivers(Protocol):
+    """A platform that can tell whether an action already got through.
+
+    The outbox calls `redeliver` instead of `deliver` when an earlier attempt, begun at `since`,
+    ended without the platform's answer (the process stopped, the call timed out or the
+    connection dropped). A platform without this is sent the action again, unconfirmed.
+    """
+
+    async def redeliver(self, action: Action, since: datetime) -> Delivery:
+        """Deliver the action unless the platform shows that it already has it."""

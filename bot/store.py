@@ -133,6 +133,10 @@ class ActionRow:
     state: str | None
     note: str
     action: Action
+    # When an attempt whose outcome is unknown began (the process stopped, or the answer was
+    # lost): the platform may already have it.
+    unsure_since: datetime | None = None
+    blind_resends: int = 0  # times sent again while the platform could not say if it had it
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +197,7 @@ _INCIDENT_COLUMNS = (
 )
 _ACTION_COLUMNS = (
     "id, key, kind, platform, lane, school_id, incident_id, status, attempts, next_attempt_at, "
-    "created_at, path, state, note, payload"
+    "created_at, path, state, note, payload, unsure_since, blind_resends"
 )
 
 _HEAD_COLUMNS = ", ".join(f"a.{column.strip()}" for column in _ACTION_COLUMNS.split(","))
@@ -239,6 +243,8 @@ def _action(row: Sequence[Any]) -> ActionRow:
         state=row[12],
         note=row[13],
         action=decode_action(row[2], row[14]),
+        unsure_since=None if row[15] is None else _dt(row[15]),
+        blind_resends=row[16],
     )
 
 
@@ -453,24 +459,44 @@ class Session:
             (encode_action(action), ts(now), action_id),
         )
 
+    async def begin_attempt(self, action_id: int, now: datetime, *, blind: bool = False) -> None:
+        """Written (and committed) before the platform is called: until the outcome is
+        recorded, the action may or may not have got through. `blind` counts a resend the
+        platform could not confirm was needed."""
+        await self.db.execute(
+            "UPDATE actions SET attempts = attempts + 1, unsure_since = coalesce(unsure_since, ?), "
+            "blind_resends = blind_resends + ?, updated_at = ? WHERE id = ?",
+            (ts(now), int(blind), ts(now), action_id),
+        )
+
     async def mark_done(self, action_id: int, delivery: Delivery, now: datetime) -> None:
         await self.db.execute(
-            "UPDATE actions SET status = 'done', attempts = attempts + 1, path = ?, state = ?, "
-            "note = ?, updated_at = ? WHERE id = ?",
+            "UPDATE actions SET status = 'done', path = ?, state = ?, note = ?, "
+            "unsure_since = NULL, updated_at = ? WHERE id = ?",
             (delivery.path, delivery.state, delivery.note, ts(now), action_id),
         )
 
-    async def mark_retry(self, action_id: int, at: datetime, note: str, now: datetime) -> None:
+    async def mark_retry(
+        self,
+        action_id: int,
+        at: datetime,
+        note: str,
+        now: datetime,
+        *,
+        unsure_since: datetime | None,
+    ) -> None:
+        """Try again at `at`; `unsure_since` is when the earliest attempt that may have got
+        through began (None: none did)."""
         await self.db.execute(
-            "UPDATE actions SET attempts = attempts + 1, next_attempt_at = ?, note = ?, "
-            "updated_at = ? WHERE id = ?",
-            (ts(at), note, ts(now), action_id),
+            "UPDATE actions SET next_attempt_at = ?, note = ?, unsure_since = ?, updated_at = ? "
+            "WHERE id = ?",
+            (ts(at), note, None if unsure_since is None else ts(unsure_since), ts(now), action_id),
         )
 
     async def mark_failed(self, action_id: int, note: str, now: datetime) -> None:
         await self.db.execute(
-            "UPDATE actions SET status = 'failed', attempts = attempts + 1, note = ?, "
-            "updated_at = ? WHERE id = ?",
+            "UPDATE actions SET status = 'failed', note = ?, unsure_since = NULL, updated_at = ? "
+            "WHERE id = ?",
             (note, ts(now), action_id),
         )
 

@@ -2,7 +2,9 @@
 start what it cannot do in each moderated channel.
 
 Events are handled in tasks the client keeps track of (`settle` waits for them), so a test or
-a shutdown knows when everything received so far has reached the core.
+a shutdown knows when everything received so far has reached the core. A chat's messages reach
+the core one at a time in the order they arrived, and wait while the chat's history is caught
+up on after each new session (see adapters/catchup_gate.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import discord
 
+from adapters.catchup_gate import CatchUpGate
 from adapters.discord.catchup import catch_up
 from adapters.discord.chats import ConfiguredChats
 from adapters.discord.commands import command_tree, sync_to
@@ -59,6 +62,9 @@ class SchoolgateClient(discord.Client):
         self._content_watch = ContentIntentWatch()
         self._event_tasks: set[asyncio.Task[None]] = set()
         self._commands_synced = False
+        # Held until the first READY's catch-up; again whenever the session is lost.
+        self.gate = CatchUpGate(str(channel_id) for channel_id in chats.ids)
+        self._round = self.gate.hold_all()
         _skip_malformed_events(self)
 
     @property
@@ -76,6 +82,9 @@ class SchoolgateClient(discord.Client):
 
     def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
         super().dispatch(event, *args, **kwargs)
+        if event == "disconnect":
+            # A new session does not replay what was missed: hold until it is caught up on.
+            self._round = self.gate.hold_all()
         handler = self._moderation_handlers().get(event)
         if handler is not None:
             self._spawn(event, handler(*args))
@@ -86,6 +95,7 @@ class SchoolgateClient(discord.Client):
             "raw_message_edit": self._on_raw_edit,
             "member_join": self._on_member_join,
             "ready": self._on_ready,
+            "resumed": self._catch_up,
         }
 
     def _spawn(self, event: str, work: Coroutine[Any, Any, None]) -> None:
@@ -105,12 +115,16 @@ class SchoolgateClient(discord.Client):
             await asyncio.gather(*self._event_tasks, return_exceptions=True)
 
     async def _on_message(self, message: discord.Message) -> None:
-        await self.moderate(message)
+        chat = self.chats.ref_of(message.channel)
+        key = chat.chat_id if chat is not None else ""
+        await self.gate.handle(key, float(message.id), lambda: self.moderate(message))
 
     async def _on_raw_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         if payload.message.edited_at is None:
             return  # an embed or a pin changed, not the text
-        await self.moderate(payload.message, edited=True)
+        chat = self.chats.ref_of(payload.message.channel)
+        key = chat.chat_id if chat is not None else ""
+        await self.gate.handle(key, None, lambda: self.moderate(payload.message, edited=True))
 
     async def moderate(self, message: discord.Message, *, edited: bool = False) -> None:
         chat = self.chats.ref_of(message.channel)
@@ -134,10 +148,21 @@ class SchoolgateClient(discord.Client):
             if not self._commands_synced:
                 await sync_to(self.tree, guilds)
                 self._commands_synced = True
-            if self.link.events is not None:
-                await catch_up(self, self.chats, self.link.events, self.moderate)
+            await self._catch_up()
         finally:
             self.ready_once.set()
+
+    async def _catch_up(self) -> None:
+        """Read what was missed in each chat, then let its held live messages through."""
+        round_ = self._round
+        events = self.link.events
+        if events is None:
+            return
+
+        def release(channel_id: int, caught_up_to: float | None) -> None:
+            self.gate.release(str(channel_id), round_, caught_up_to)
+
+        await catch_up(self, self.chats, events, self.moderate, release)
 
     def _check_chats(self) -> set[int]:
         """Log what the bot cannot do in each moderated channel; the guilds they are in."""

@@ -3,11 +3,19 @@
 Members can turn off DMs from server members; Discord then answers 403 with code 50007. Such a
 member is remembered for the life of the process, because every further 403 counts toward
 Discord's invalid-request ban, and is reminded with a neutral nudge in the chat instead.
+
+Every message is created with a nonce made from the action's key, and discord.py asks Discord
+to enforce it: a second create with the same nonce within a few minutes returns the first
+message instead of posting another. So an action whose earlier attempt went unanswered is
+simply sent again while Discord still remembers the nonce; after longer, the channel's recent
+history is read for the message before anything is sent.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from datetime import datetime, timedelta
 
 import discord
 
@@ -34,6 +42,21 @@ log = logging.getLogger(__name__)
 
 _NOBODY = discord.AllowedMentions.none()
 
+# Discord checks a nonce "for uniqueness in the past few minutes": trusted for less than that.
+NONCE_TRUSTED = timedelta(minutes=2)
+# How far before an unanswered attempt the history check looks, for clocks that disagree.
+CLOCK_MARGIN = timedelta(seconds=10)
+NONCE_LENGTH = 25  # Discord's limit
+
+
+def nonce_of(key: str, route: str = "") -> str:
+    """The nonce of an action's message (`route` tells its fallback apart): at most 25
+    characters, the same on every attempt."""
+    nonce = f"{key}{route}"
+    if len(nonce) <= NONCE_LENGTH:
+        return nonce
+    return hashlib.blake2b(nonce.encode(), digest_size=12).hexdigest()[:NONCE_LENGTH]
+
 
 class Deliverer:
     def __init__(self, client: discord.Client, welcome_channel: str | None) -> None:
@@ -52,7 +75,9 @@ class Deliverer:
             case Notice():
                 # In the channel itself, even when the incident was in one of its threads.
                 channel_id = int(action.chat.chat_id)
-                await self._post(channel_id, action.text, doing="posting the notice")
+                await self._post(
+                    channel_id, action.text, doing="posting the notice", nonce=nonce_of(action.key)
+                )
                 return Delivery(path="sent")
             case CloseChat():
                 return await close_chat(self.client, action.chat, action.reason)
@@ -62,20 +87,75 @@ class Deliverer:
                 return await self._welcome(action)
         raise PermanentFailure(f"the Discord adapter cannot deliver {type(action).__name__}")
 
+    async def redeliver(self, action: Action, since: datetime) -> Delivery:
+        """Deliver an action whose attempt begun at `since` went unanswered, once."""
+        if discord.utils.utcnow() - since > NONCE_TRUSTED:
+            found = await self._already_sent(action, since - CLOCK_MARGIN)
+            if found is not None:
+                return found
+        return await self.deliver(action)
+
+    async def _already_sent(self, action: Action, after: datetime) -> Delivery | None:
+        """The delivery of an action if its message is in the channel's history since `after`;
+        locks and deletes are idempotent and are simply done again."""
+        note = "found in the channel after an unanswered attempt"
+        match action:
+            case Remind():
+                if await self._dm_has(action.user, action.text, after):
+                    return Delivery(path="dm", note=note)
+                channel = target_channel(action.chat)
+                if await self._has(channel, f"{_mention(action.user)} {action.nudge}", after):
+                    return Delivery(path="nudge", note=note)
+            case Alert():
+                if await self._dm_has(action.recipient, action.text, after):
+                    return Delivery(path="dm", note=note)
+            case Welcome():
+                if await self._dm_has(action.user, action.text, after):
+                    return Delivery(path="dm", note=note)
+                mentioned = f"{_mention(action.user)} {action.text}"
+                if self.welcome_channel and await self._has(self.welcome_channel, mentioned, after):
+                    return Delivery(path="welcome_channel", note=note)
+            case Notice():
+                if await self._has(int(action.chat.chat_id), action.text, after):
+                    return Delivery(path="sent", note=note)
+        return None
+
+    async def _dm_has(self, user: UserRef, content: str, after: datetime) -> bool:
+        with delivery_errors("checking the direct messages"):
+            dm = await self.client.create_dm(discord.Object(int(user.user_id)))
+        return await self._has(dm.id, content, after)
+
+    async def _has(self, channel_id: int, content: str, after: datetime) -> bool:
+        """Whether the bot posted exactly `content` in the channel since `after`."""
+        me = self.client.user
+        channel = self.client.get_partial_messageable(channel_id)
+        with delivery_errors("reading the channel's recent messages"):
+            async for message in channel.history(after=after, oldest_first=True, limit=None):
+                if me is not None and message.author.id == me.id and message.content == content:
+                    return True
+        return False
+
     async def _remind(self, action: Remind) -> Delivery:
-        if await self._dm(action.user, action.text, doing="sending the reminder"):
+        if await self._dm(
+            action.user, action.text, doing="sending the reminder", nonce=nonce_of(action.key)
+        ):
             return Delivery(path="dm")
         await self._post(
             target_channel(action.chat),
             action.nudge,
             doing="posting the nudge",
             mention=action.user,
+            nonce=nonce_of(action.key, ":n"),
         )
         return Delivery(path="nudge", note="the member does not accept direct messages")
 
     async def _alert(self, action: Alert) -> Delivery:
         if not await self._dm(
-            action.recipient, action.text, doing="sending the alert", buttons=action.buttons
+            action.recipient,
+            action.text,
+            doing="sending the alert",
+            buttons=action.buttons,
+            nonce=nonce_of(action.key),
         ):
             raise PermanentFailure(
                 f"SLT contact {action.recipient.label} does not accept direct messages from "
@@ -85,7 +165,11 @@ class Deliverer:
 
     async def _welcome(self, action: Welcome) -> Delivery:
         if await self._dm(
-            action.user, action.text, doing="sending the welcome", buttons=action.buttons
+            action.user,
+            action.text,
+            doing="sending the welcome",
+            buttons=action.buttons,
+            nonce=nonce_of(action.key),
         ):
             return Delivery(path="dm")
         if self.welcome_channel is None:
@@ -99,6 +183,7 @@ class Deliverer:
                 f"{_mention(action.user)} {action.text}",
                 view=view_of(action.buttons),
                 allowed_mentions=_only(action.user),
+                nonce=nonce_of(action.key, ":w"),
             )
         return Delivery(path="welcome_channel")
 
@@ -126,7 +211,13 @@ class Deliverer:
         return Delivery(path="deleted")
 
     async def _dm(
-        self, user: UserRef, text: str, *, doing: str, buttons: tuple[Button, ...] = ()
+        self,
+        user: UserRef,
+        text: str,
+        *,
+        doing: str,
+        nonce: str,
+        buttons: tuple[Button, ...] = (),
     ) -> bool:
         """DM a user; False if they do not accept DMs from server members."""
         user_id = int(user.user_id)
@@ -136,7 +227,7 @@ class Deliverer:
         with delivery_errors(doing):
             try:
                 dm = await self.client.create_dm(discord.Object(user_id))
-                await dm.send(text, view=view, allowed_mentions=_NOBODY)
+                await dm.send(text, view=view, allowed_mentions=_NOBODY, nonce=nonce)
             except discord.Forbidden as exc:
                 if exc.code == CANNOT_DM:
                     self.no_dms.add(user_id)
@@ -145,14 +236,22 @@ class Deliverer:
         return True
 
     async def _post(
-        self, channel_id: int, text: str, *, doing: str, mention: UserRef | None = None
+        self,
+        channel_id: int,
+        text: str,
+        *,
+        doing: str,
+        nonce: str,
+        mention: UserRef | None = None,
     ) -> None:
         channel = self.client.get_partial_messageable(channel_id)
         with delivery_errors(doing):
             if mention is None:
-                await channel.send(text, allowed_mentions=_NOBODY)
+                await channel.send(text, allowed_mentions=_NOBODY, nonce=nonce)
             else:
-                await channel.send(f"{_mention(mention)} {text}", allowed_mentions=_only(mention))
+                await channel.send(
+                    f"{_mention(mention)} {text}", allowed_mentions=_only(mention), nonce=nonce
+                )
 
 
 def _mention(user: UserRef) -> str:

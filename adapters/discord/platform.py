@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 
 import discord
 import discord.gateway
@@ -101,11 +102,18 @@ class DiscordPlatform:
             await self._client.settle()
 
     async def deliver(self, action: Action) -> Delivery:
+        return await (await self._ready_deliverer()).deliver(action)
+
+    async def redeliver(self, action: Action, since: datetime) -> Delivery:
+        """Deliver an action an unanswered attempt may already have sent (see delivery.py)."""
+        return await (await self._ready_deliverer()).redeliver(action, since)
+
+    async def _ready_deliverer(self) -> Deliverer:
         client, deliverer = self._client, self._deliverer
         if client is None or deliverer is None:
             raise ConnectionError("Discord is not connected")  # transient: retried later
         await asyncio.wait_for(client.ready_once.wait(), timeout=CONNECT_TIMEOUT)
-        return await deliverer.deliver(action)
+        return deliverer
 
 
 def _explain(running: asyncio.Task[None]) -> str:

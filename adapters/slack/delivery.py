@@ -5,12 +5,18 @@ retrying cannot fix becomes `PermanentFailure` with a reason SLT can read, anyth
 propagates and is retried with back-off. So the clients used here have no rate-limit retry
 handler of their own. An action that has partly gone out (a DM sent, its in-channel pointer
 refused) is reported as delivered, so that a retry never sends it twice.
+
+Every message the bot posts carries its action's key in Slack message metadata. When an attempt
+went unanswered (the process stopped, the call timed out, the connection dropped), the next one
+first reads the conversation's recent history with its metadata and sends only if the message is
+not there. Ephemeral messages are not kept by Slack, so they cannot be checked.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Collection, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -42,6 +48,12 @@ DM_POINTER = (
 )
 
 DEFAULT_RETRY_AFTER = 30.0  # Slack always sends Retry-After with a 429; this is a fallback
+
+# The metadata event type on the bot's messages; its payload holds the action's key.
+METADATA_TYPE = "schoolgate_action"
+# How far before an unanswered attempt the history check looks, for clocks that disagree.
+CLOCK_MARGIN = timedelta(minutes=1)
+HISTORY_PAGE = 200
 
 # Slack error codes that no retry can fix, in words an SLT member can act on.
 _PERMANENT: Mapping[str, str] = {
@@ -124,6 +136,18 @@ async def call_api(
         raise
 
 
+def metadata(key: str) -> dict[str, Any]:
+    return {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
+
+
+def _is_action(message: Mapping[str, Any], key: str) -> bool:
+    meta = message.get("metadata") or {}
+    return (
+        meta.get("event_type") == METADATA_TYPE
+        and (meta.get("event_payload") or {}).get("key") == key
+    )
+
+
 class SlackDelivery:
     """Delivers actions with the bot token, and the admin's user token where Slack needs it."""
 
@@ -138,13 +162,15 @@ class SlackDelivery:
                 return await self._remind(action)
             case Alert():
                 blocks = message_blocks(action.text, action.buttons, urgent=action.urgent)
-                await self._direct(action.recipient.user_id, action.text, blocks)
+                await self._direct(action.recipient.user_id, action.text, action.key, blocks)
                 return Delivery(path="dm")
             case Welcome():
                 return await self._welcome(action)
             case Notice():
                 post = self._bot.chat_postMessage(
-                    channel=action.chat.chat_id, text=escape(action.text)
+                    channel=action.chat.chat_id,
+                    text=escape(action.text),
+                    metadata=metadata(action.key),
                 )
                 await call_api("post in the channel", post)
                 return Delivery(path="channel")
@@ -155,14 +181,59 @@ class SlackDelivery:
             case Delete():
                 return await self._delete(action)
 
-    async def _direct(self, user: str, text: str, blocks: list[Block] | None = None) -> None:
-        what = "send a direct message"
+    async def redeliver(self, action: Action, since: datetime) -> Delivery:
+        """Deliver an action whose attempt begun at `since` went unanswered, unless its message
+        is already in the conversation."""
+        after = since - CLOCK_MARGIN
+        note = "found in the conversation after an unanswered attempt"
+        match action:
+            case Remind(user=user) | Welcome(user=user) | Alert(recipient=user):
+                dm = await self._open_dm(user.user_id, "send a direct message")
+                if await self._posted(dm, action.key, after):
+                    return Delivery(path="dm", note=note)
+            case Notice():
+                if await self._posted(action.chat.chat_id, action.key, after):
+                    return Delivery(path="channel", note=note)
+        return await self.deliver(action)
+
+    async def _posted(self, channel: str, key: str, after: datetime) -> bool:
+        """Whether the bot's message for `key` is in the conversation since `after`. A workspace
+        that never granted the scope to read it cannot tell: then False, and it is sent."""
+        cursor: str | None = None
+        while True:
+            read = self._bot.conversations_history(
+                channel=channel,
+                oldest=f"{after.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+            )
+            try:
+                page = await call_api("read the conversation's history", read)
+            except PermanentFailure as failure:
+                log.warning("cannot check whether a message already went out: %s", failure.reason)
+                return False
+            assert page is not None
+            if any(_is_action(m, key) for m in page.get("messages") or []):
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return False
+
+    async def _open_dm(self, user: str, what: str) -> str:
         opened = await call_api(what, self._bot.conversations_open(users=user))
         assert opened is not None
-        channel = str(opened["channel"]["id"])
-        await call_api(
-            what, self._bot.chat_postMessage(channel=channel, text=escape(text), blocks=blocks)
+        return str(opened["channel"]["id"])
+
+    async def _direct(
+        self, user: str, text: str, key: str, blocks: list[Block] | None = None
+    ) -> None:
+        what = "send a direct message"
+        channel = await self._open_dm(user, what)
+        post = self._bot.chat_postMessage(
+            channel=channel, text=escape(text), blocks=blocks, metadata=metadata(key)
         )
+        await call_api(what, post)
 
     async def _ephemeral(
         self, channel: str, user: str, text: str, blocks: list[Block] | None = None
@@ -175,7 +246,7 @@ class SlackDelivery:
     async def _remind(self, action: Remind) -> Delivery:
         # The DM keeps the full reminder; the ephemeral, seen where they wrote, points to it.
         try:
-            await self._direct(action.user.user_id, action.text)
+            await self._direct(action.user.user_id, action.text, action.key)
         except PermanentFailure as failure:
             log.info("reminder DM not possible, showing it in the channel: %s", failure.reason)
             await self._ephemeral(action.chat.chat_id, action.user.user_id, action.text)
@@ -190,7 +261,7 @@ class SlackDelivery:
     async def _welcome(self, action: Welcome) -> Delivery:
         blocks = message_blocks(action.text, action.buttons)
         try:
-            await self._direct(action.user.user_id, action.text, blocks)
+            await self._direct(action.user.user_id, action.text, action.key, blocks)
         except PermanentFailure as failure:
             await self._ephemeral(action.chat.chat_id, action.user.user_id, action.text, blocks)
             return Delivery(path="ephemeral", note=failure.reason)

@@ -4,7 +4,9 @@ Every listener acknowledges Slack at once and never raises afterwards (an except
 after `ack()` can lose the ack): failures are logged and the event is skipped. Message events
 are handled before the acknowledgement goes back, which takes milliseconds, so that nothing is
 lost if the process stops mid-way; commands and button presses are acknowledged first and
-answered through their response URL once the core has replied.
+answered through their response URL once the core has replied. A channel's messages reach the
+core one at a time in the order they arrived, after the channel's catch-up at start (see
+adapters/catchup_gate.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from adapters.catchup_gate import CatchUpGate
 from adapters.slack.blocks import escape
 from adapters.slack.events import (
     MALFORMED,
@@ -58,6 +61,8 @@ class Inbound:
         self._bot_user_id = bot_user_id
         self._seen = RecentIds()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._gate = CatchUpGate(channels)
+        self._round = self._gate.hold_all()  # until each channel is caught up on
 
     def register(self, app: AsyncApp) -> None:
         # `@app.message()` would skip edits (subtype message_changed): listen to every message.
@@ -65,6 +70,10 @@ class Inbound:
         app.event("member_joined_channel")(self.on_member_joined)
         app.command(COMMAND)(self.on_command)
         app.action(re.compile(f"^{re.escape(BUTTON_PREFIX)}:"))(self.on_button)
+
+    def caught_up(self, channel: str, newest: float | None) -> None:
+        """The channel's history is read up to `newest`: let its live messages through."""
+        self._gate.release(channel, self._round, newest)
 
     async def with_names(self, message: ChatMessage) -> ChatMessage:
         author = dataclasses.replace(
@@ -81,11 +90,17 @@ class Inbound:
                 return
             message = message_from_event(event, self._channels)
             if message is not None:
-                await self._events.on_message(await self.with_names(message))
+                order = None if message.edited else float(message.message_id)
+                await self._gate.handle(
+                    message.chat.chat_id, order, lambda: self._hand_over(message)
+                )
         except MALFORMED as error:
             log.warning("skipped a malformed Slack message event (%s)", _describe(body, error))
         except Exception:
             log.exception("skipped a Slack message event (%s)", _describe(body))
+
+    async def _hand_over(self, message: ChatMessage) -> None:
+        await self._events.on_message(await self.with_names(message))
 
     async def on_member_joined(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         try:

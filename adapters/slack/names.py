@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 
@@ -10,6 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.clients import describe_error
 
 log = logging.getLogger(__name__)
+
+# A name is a nicety: a slow answer must not hold up moderation of the channel.
+NAME_WAIT = 5.0
 
 
 class DisplayNames:
@@ -26,7 +30,8 @@ class DisplayNames:
             self._names.move_to_end(user_id)
             return self._names[user_id]
         try:
-            answer = await self._client.users_info(user=user_id)
+            async with asyncio.timeout(NAME_WAIT):
+                answer = await self._client.users_info(user=user_id)
         except Exception as error:  # a name is a nicety: never lose the message over it
             log.debug("users.info failed for %s: %s", user_id, describe_error(error))
             return ""

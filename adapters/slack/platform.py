@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack.catchup import catch_up
+from adapters.slack.catchup import catch_up_with_retries
 from adapters.slack.clients import (
     SlackClients,
     SlackSetupError,
@@ -79,14 +80,13 @@ class SlackPlatform:
         log.info(
             "Slack connected as bot %s in %s (%s mode)", bot.user_id, bot.team, self._settings.mode
         )
-        # After connecting, so that nothing falls between the history read and live events.
+        # After connecting, so that nothing falls between the history read and live events,
+        # which wait meanwhile.
         for channel in self._channels:
-            try:
-                await catch_up(self._clients.read, events, channel, self._inbound.with_names)
-            except Exception as error:
-                log.warning(
-                    "could not catch up on Slack channel %s: %s", channel, describe_error(error)
-                )
+            newest = await catch_up_with_retries(
+                self._clients.read, events, channel, self._inbound.with_names
+            )
+            self._inbound.caught_up(channel, newest)
 
     async def stop(self) -> None:
         if self._serving is not None:
@@ -96,9 +96,16 @@ class SlackPlatform:
             await self._inbound.settle()
 
     async def deliver(self, action: Action) -> Delivery:
+        return await self._started().deliver(action)
+
+    async def redeliver(self, action: Action, since: datetime) -> Delivery:
+        """Deliver an action an unanswered attempt may already have sent (see delivery.py)."""
+        return await self._started().redeliver(action, since)
+
+    def _started(self) -> SlackDelivery:
         if self._delivery is None:
             raise RuntimeError("the Slack adapter has not started")  # transient: retried later
-        return await self._delivery.deliver(action)
+        return self._delivery
 
     def _build_app(self) -> AsyncApp:
         secret = self._settings.signing_secret

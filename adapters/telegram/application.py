@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -65,6 +66,20 @@ class _SkipMalformedUpdates(HTTPXRequest):
         return data
 
 
+class HandledBeforeConfirmed(asyncio.Queue[object]):
+    """The queue between receiving updates and handling them, where `put` returns only once
+    the update has been handled.
+
+    Polling confirms updates to Telegram with the offset of its next getUpdates, which it sends
+    as soon as `put` returns; a webhook answers Telegram once `put` returns. Either way Telegram
+    forgets an update only after the core has it, so one fetched but not yet handled when the
+    process dies is served again after the restart (the core de-duplicates)."""
+
+    async def put(self, item: object) -> None:
+        await super().put(item)
+        await self.join()
+
+
 def quiet_http_logs() -> None:
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -78,6 +93,7 @@ def build_application(settings: TelegramSettings) -> TelegramApp:
         .get_updates_request(_SkipMalformedUpdates(connection_pool_size=1))
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .job_queue(None)
+        .update_queue(HandledBeforeConfirmed())
     )
     if settings.base_url:
         builder = builder.base_url(api_base_url(settings.base_url))

@@ -7,7 +7,13 @@ IDENTIFY with READY and a GUILD_CREATE per guild, and lets a test push dispatche
 world (guilds, roles, members, channels with their permission overwrites, messages, DM
 channels) so that history, overwrites and messages the bot sent outlive one client. Every REST
 request is recorded; a test can inject errors per route (403 code 50007 for DMs, 429 with
-retry_after, 500...).
+retry_after, 500...), or give it a seeded `FaultPlan` (tests/fakes/faults.py) that fails a share
+of all REST calls, named like `POST /channels/{channel}/messages`.
+
+Creating a message honours `nonce` with `enforce_nonce` as Discord does: another message from the
+same author with the same nonce within the last few minutes (`nonce_window`) is returned instead
+of a new one. The nonce is echoed in the answer and in MESSAGE_CREATE, and, as on Discord, it is
+not kept: history and fetched messages do not carry it.
 
 Replies are `application/json` exactly: discord.py ignores a body with a charset suffix.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.faults import Fault, FaultPlan, apply
 from tests.payloads.discord import build
 
 if TYPE_CHECKING:
@@ -37,6 +45,8 @@ if TYPE_CHECKING:
 JSONDict = dict[str, Any]
 
 TOKEN = "fake-discord-token"
+# Discord checks a nonce "for uniqueness in the past few minutes".
+NONCE_WINDOW = 180.0
 # Far longer than any test: the client's own heartbeats never interleave with a test's sync.
 HEARTBEAT_MS = 600_000
 # The longest a test waits for the client to do something it must do.
@@ -98,7 +108,11 @@ class _Guild:
 
 
 class FakeDiscord:
-    def __init__(self) -> None:
+    def __init__(self, *, faults: FaultPlan | None = None) -> None:
+        self.faults = faults or FaultPlan()
+        self.nonce_window = NONCE_WINDOW
+        self._nonces: dict[tuple[str, str], tuple[Message, float]] = {}  # (author, nonce)
+        self.created_at: dict[str, float] = {}  # message id -> time.monotonic() it was created
         self.ids = build.Snowflakes()
         self.requests: list[Request] = []
         self.identifies: list[JSONDict] = []
@@ -507,6 +521,11 @@ class FakeDiscord:
             if failure.times > 0 and recorded.matches(failure.method, failure.pattern):
                 failure.times -= 1
                 return _json(failure.body, status=failure.status, headers=failure.headers)
+        route = request.match_info.route.resource
+        call = f"{request.method} {route.canonical.removeprefix('/api/v10') if route else path}"
+        fault = self.faults.decide(call)
+        if fault is not None:
+            return await apply(request, fault, lambda: handler(request), _refusal)
         response = await handler(request)
         return response
 
@@ -599,6 +618,12 @@ class FakeDiscord:
         if channel["type"] == 1 and int(channel["recipients"][0]["id"]) in self.dm_blocked:
             return _json(build.api_error(CANNOT_DM, "Cannot send messages to this user"), 403)
         body: JSONDict = await request.json()
+        nonce = body.get("nonce")
+        key = (str(self.bot["id"]), str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            earlier = self._nonces.get(key)
+            if earlier is not None and time.monotonic() - earlier[1] <= self.nonce_window:
+                return _json({**earlier[0], "nonce": nonce})
         guild_id = int(channel["guild_id"]) if "guild_id" in channel else None
         payload = build.message(
             self.ids(),
@@ -610,6 +635,10 @@ class FakeDiscord:
             components=body.get("components"),
         )
         self.messages[channel_id].append(payload)
+        self.created_at[str(payload["id"])] = time.monotonic()
+        if nonce is not None:
+            self._nonces[key] = (payload, time.monotonic())
+            payload = {**payload, "nonce": nonce}
         await self.dispatch("MESSAGE_CREATE", payload)
         return _json(payload)
 
@@ -698,6 +727,18 @@ class FakeDiscord:
     async def _edit_original(self, request: web.Request) -> web.Response:
         body: JSONDict = await request.json()
         return _json(build.message(self.ids(), 0, self.bot, body.get("content") or ""))
+
+
+def _refusal(fault: Fault) -> web.Response:
+    if fault.kind == "429":
+        # Through Discord's proxy (a 429 without `Via` reads as a ban to discord.py).
+        headers = {
+            "Via": "1.1 google",
+            "Retry-After": str(fault.retry_after),
+            "X-RateLimit-Scope": "user",
+        }
+        return _json(build.rate_limited(fault.retry_after), status=429, headers=headers)
+    return _json({"message": "500: Internal Server Error", "code": 0}, status=500)
 
 
 def _more_than(conn: _Connection, seen: int) -> Callable[[], bool]:

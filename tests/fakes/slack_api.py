@@ -4,7 +4,14 @@ It speaks enough of Slack's JSON for slack-sdk and slack-bolt to run for real ag
 records every call, every response-URL post and every Socket Mode acknowledgement, so tests
 assert on what the adapter actually sent. Tests push events, slash commands and button presses
 as Socket Mode envelopes, set the channel history that `conversations.history` serves, and can
-make the next calls of a method fail (429 with Retry-After, 500, or a Slack error code).
+make the next calls of a method fail (429 with Retry-After, 500, or a Slack error code), or
+give it a seeded `FaultPlan` (tests/fakes/faults.py) that fails a share of all Web API calls.
+
+Like Slack, it keeps what the bot posts in the channel's history, with the `metadata` the bot
+attached, which `conversations.history` returns only when asked with `include_all_metadata`.
+`post_message` is a member writing in a channel: the message joins the history and its event
+goes out over Socket Mode the way the Events API delivers, retried while unacknowledged
+(at once, after a minute, after five minutes) and lost when no retry finds a connection.
 """
 
 from __future__ import annotations
@@ -12,12 +19,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.faults import Fault, FaultPlan, apply
 
 TEAM_ID = "T0SCHOOL"
 BOT_USER_ID = "U0BOT"
@@ -26,6 +36,10 @@ APP_ID = "A0SCHOOL"
 
 # A safety net so that a broken test fails instead of hanging; never a measure of speed.
 WAIT_LIMIT = 15.0
+# The Events API: an event not acknowledged within 3 seconds is retried at once, then after a
+# minute, then after five minutes; after that it is dropped.
+ACK_WITHIN = 3.0
+RETRY_DELAYS = (0.0, 60.0, 300.0)
 
 
 @dataclass(frozen=True)
@@ -68,11 +82,18 @@ class FakeSlack:
     users: dict[str, str] = field(default_factory=dict)  # user id -> display name
     archived: set[str] = field(default_factory=set)  # channels archived (no posting)
     connections: int = 0  # Socket Mode connections opened so far
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    posted_at: dict[str, float] = field(default_factory=dict)  # ts -> time.monotonic() posted
+    events_lost: int = 0  # member messages whose every delivery attempt failed
+    retry_delays: tuple[float, ...] = RETRY_DELAYS
+    ack_within: float = ACK_WITHIN
 
     def __post_init__(self) -> None:
         self._failures: dict[str, list[_Failure]] = {}
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0
         self._envelopes = itertools.count(1)
+        self._event_ids = itertools.count(1)
+        self._deliveries: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Condition()
         self._socket: web.WebSocketResponse | None = None
         self._runner: web.AppRunner | None = None
@@ -94,6 +115,9 @@ class FakeSlack:
         self.port = int(address[1])
 
     async def close(self) -> None:
+        for task in list(self._deliveries):
+            task.cancel()
+        await asyncio.gather(*self._deliveries, return_exceptions=True)
         if self._socket is not None:
             await self._socket.close()
         if self._runner is not None:
@@ -148,7 +172,46 @@ class FakeSlack:
     async def push(self, kind: str, payload: Mapping[str, Any], *, retry_attempt: int = 0) -> str:
         """Send one Socket Mode envelope; returns its envelope id."""
         await self.wait_connected()
-        assert self._socket is not None
+        return await self._send_envelope(kind, payload, retry_attempt)
+
+    def post_message(self, channel: str, user: str, text: str) -> str:
+        """A member posts in a channel: the message joins the history and its event is
+        delivered like the Events API does it. Returns the message's ts."""
+        ts = self.next_ts()
+        message = {"type": "message", "user": user, "text": text, "ts": ts}
+        self.history.setdefault(channel, []).append(message)
+        self.posted_at[ts] = time.monotonic()
+        body = {
+            "token": "verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": APP_ID,
+            "event": {**message, "channel": channel, "channel_type": "channel", "event_ts": ts},
+            "type": "event_callback",
+            "event_id": f"Ev{next(self._event_ids):08d}",
+            "event_time": int(float(ts)),
+        }
+        task = asyncio.create_task(self._deliver_event(body))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+        return ts
+
+    async def _deliver_event(self, body: dict[str, Any]) -> None:
+        # The first attempt, then one retry per delay after the previous attempt failed.
+        for attempt, delay in enumerate((0.0, *self.retry_delays)):
+            await asyncio.sleep(delay)
+            if self._socket is None:
+                continue  # no connection: this attempt is lost
+            envelope_id = await self._send_envelope("events_api", body, attempt)
+            try:
+                await asyncio.wait_for(self.wait_ack(envelope_id), self.ack_within)
+            except (TimeoutError, AssertionError):
+                continue
+            return
+        self.events_lost += 1
+
+    async def _send_envelope(self, kind: str, payload: Mapping[str, Any], attempt: int) -> str:
+        socket = self._socket
+        assert socket is not None
         envelope_id = f"env-{next(self._envelopes)}"
         envelope = {
             "envelope_id": envelope_id,
@@ -157,9 +220,9 @@ class FakeSlack:
             "accepts_response_payload": kind != "events_api",
         }
         if kind == "events_api":
-            envelope["retry_attempt"] = retry_attempt
-            envelope["retry_reason"] = "timeout" if retry_attempt else ""
-        await self._socket.send_str(json.dumps(envelope))
+            envelope["retry_attempt"] = attempt
+            envelope["retry_reason"] = "timeout" if attempt else ""
+        await socket.send_str(json.dumps(envelope))
         return envelope_id
 
     async def wait_ack(self, envelope_id: str) -> dict[str, Any]:
@@ -172,7 +235,7 @@ class FakeSlack:
 
     # ---- the Web API --------------------------------------------------------------------
 
-    async def _api(self, request: web.Request) -> web.Response:
+    async def _api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         params = await _params(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
@@ -185,9 +248,37 @@ class FakeSlack:
             answer: dict[str, Any] = {"ok": False, "error": failure.error}
             await self._record(Call(method, params, token, failure.status, answer))
             return web.json_response(answer, status=failure.status, headers=headers)
+        fault = self.faults.decide(method)
+        if fault is not None:
+            return await self._fail(request, fault, method, params, token)
         answer = self._answer(method, params)
         await self._record(Call(method, params, token, 200, answer))
         return web.json_response(answer)
+
+    async def _fail(
+        self,
+        request: web.Request,
+        fault: Fault,
+        method: str,
+        params: dict[str, Any],
+        token: str,
+    ) -> web.StreamResponse:
+        """Answer as the fault plan decided; a call that never reached Slack is recorded with
+        status 0."""
+
+        async def act() -> None:
+            await self._record(Call(method, params, token, 200, self._answer(method, params)))
+
+        def refuse(fault: Fault) -> web.Response:
+            status = 429 if fault.kind == "429" else 500
+            answer = {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"}
+            headers = {"Retry-After": str(fault.retry_after)} if status == 429 else {}
+            self.calls.append(Call(method, params, token, status, answer))
+            return web.json_response(answer, status=status, headers=headers)
+
+        if not fault.acted and fault.kind in ("timeout", "drop"):
+            await self._record(Call(method, params, token, 0, {"ok": False, "error": "lost"}))
+        return await apply(request, fault, act, refuse)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel", ""))
@@ -211,8 +302,7 @@ class FakeSlack:
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
         if method == "chat.postMessage":
-            ts = self.next_ts()
-            return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+            return self._post(channel, params)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.next_ts()}
         if method == "conversations.open":
@@ -241,14 +331,45 @@ class FakeSlack:
             return {"ok": True}
         return {"ok": False, "error": "unknown_method"}
 
+    def _post(self, channel: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A message from the bot, kept in the channel's history as Slack keeps it."""
+        ts = self.next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "text": str(params.get("text") or ""),
+            "ts": ts,
+        }
+        metadata = params.get("metadata")
+        if metadata:
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+        self.history.setdefault(channel, []).append(message)
+        self.posted_at[ts] = time.monotonic()
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
     def _history(self, channel: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, `limit` per page, paged by an opaque cursor; metadata only when asked."""
         oldest = float(params.get("oldest") or 0)
-        newer = [m for m in self.history.get(channel, []) if float(m["ts"]) > oldest]
+        latest = float(params.get("latest") or "inf")
+        newer = [m for m in self.history.get(channel, []) if oldest < float(m["ts"]) < latest]
         newest_first = sorted(newer, key=lambda m: float(m["ts"]), reverse=True)
-        return {"ok": True, "messages": newest_first, "has_more": False}
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 100)
+        page = newest_first[start : start + limit]
+        if str(params.get("include_all_metadata")).lower() not in ("1", "true"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(newest_first)
+        answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": more}
+        if more:
+            answer["response_metadata"] = {"next_cursor": str(start + limit)}
+        return answer
 
     def next_ts(self) -> str:
-        return f"1760000000.{next(self._ts):06d}"
+        """A new message's ts: the time now in microseconds, always increasing, like Slack's."""
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()

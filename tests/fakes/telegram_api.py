@@ -3,7 +3,12 @@
 It listens on 127.0.0.1 (port 0) and answers `POST /bot{token}/{method}` like Telegram does:
 `{"ok": true, "result": ...}`, or `{"ok": false, "error_code": ..., "description": ...}`.
 Every request is recorded. Tests fill the `getUpdates` queue with `push_update`, describe the
-chats and the bot's membership, and inject errors (429 with retry_after, 500, 403) per method.
+chats and the bot's membership, and inject errors (429 with retry_after, 500, 403) per method,
+or give it a seeded `FaultPlan` (tests/fakes/faults.py) that fails a share of all calls.
+
+Telegram offers bots no idempotency key and no way to read back what they sent, and neither
+does this fake: a message it sent before losing the answer stays sent. `sent` lists every
+message the fake carried out, with when.
 
 Updates stay queued until a later `getUpdates` confirms them with its offset, as on Telegram,
 so an update fetched by a poll that was cut short is served again.
@@ -20,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.faults import Fault, FaultPlan, apply
 
 JSONDict = dict[str, Any]
 
@@ -90,6 +97,17 @@ class _Failure:
         return all(params.get(k) == v for k, v in self.match.items())
 
 
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the fake carried out (whether or not its answer reached the client)."""
+
+    chat_id: int
+    text: str
+    reply_markup: Any
+    message_id: int
+    at: float  # time.monotonic() when it was carried out
+
+
 @dataclass
 class _Chat:
     info: JSONDict
@@ -135,9 +153,16 @@ class FakeTelegramApi:
     """The fake server. `await start()`, point the SDK at `base_url`, `await close()`."""
 
     def __init__(
-        self, token: str = TOKEN, *, privacy_mode: bool = True, ephemeral: bool = True
+        self,
+        token: str = TOKEN,
+        *,
+        privacy_mode: bool = True,
+        ephemeral: bool = True,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.token = token
+        self.faults = faults or FaultPlan()
+        self.sent: list[SentMessage] = []
         self.privacy_mode = privacy_mode
         # False: an older server that ignores ephemeral_message_parameters and posts publicly.
         self.ephemeral = ephemeral
@@ -298,7 +323,7 @@ class FakeTelegramApi:
 
     # ---- the server --------------------------------------------------------------------
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
             return web.json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
@@ -313,6 +338,9 @@ class FakeTelegramApi:
                 if failure.times is not None:
                     failure.times -= 1
                 return web.json_response(failure.error.body(), status=failure.error.status)
+        fault = self.faults.decide(method)
+        if fault is not None:
+            return await apply(request, fault, lambda: self._answer(method, params), _refusal)
         try:
             result = await self._answer(method, params)
         except _Refused as refused:
@@ -369,6 +397,9 @@ class FakeTelegramApi:
             message["receiver_user_id"] = json.loads(params["ephemeral_message_parameters"])[
                 "receiver_user_id"
             ]
+        markup = json.loads(params["reply_markup"]) if "reply_markup" in params else None
+        number = int(message.get("message_id") or message["ephemeral_message_id"])
+        self.sent.append(SentMessage(chat_id, message["text"], markup, number, time.monotonic()))
         return message
 
     async def _get_updates(self, params: dict[str, str]) -> list[JSONDict]:
@@ -387,6 +418,11 @@ class FakeTelegramApi:
         batch = self._updates[:limit]
         self.served.extend(u["update_id"] for u in batch)
         return batch
+
+
+def _refusal(fault: Fault) -> web.Response:
+    error = too_many_requests(fault.retry_after) if fault.kind == "429" else server_error()
+    return web.json_response(error.body(), status=error.status)
 
 
 class _Refused(Exception):

@@ -40,6 +40,7 @@ def test_manifest_scopes_are_exactly_those_the_adapter_needs() -> None:
         "groups:read",
         "chat:write",  # chat.postMessage, chat.postEphemeral
         "im:write",  # conversations.open
+        "im:history",  # conversations.history of a DM, after an unanswered attempt
         "users:read",  # users.info
         "commands",
         "channels:manage",  # conversations.archive
