@@ -1,21 +1,30 @@
 """How Slack reaches the app: Socket Mode (the default; no public URL needed) or HTTP.
 
 In HTTP mode Bolt's aiohttp adapter serves the Events API / interactivity / slash command
-endpoint, and Bolt checks the signing secret: a forged or stale signature gets 401.
+endpoint, and Bolt checks the signing secret: a forged or stale signature gets 401. Bolt accepts
+a validly signed request again and again for five minutes, so a replay (the same signed request
+sent twice) is refused here with 401 too.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.clients import SlackSetupError, error_code
+
+log = logging.getLogger(__name__)
 
 
 class Serving(Protocol):
@@ -66,9 +75,52 @@ def _withhold_refused_bodies() -> None:
         logger.addFilter(_WithoutBody())
 
 
+# Bolt accepts a timestamp up to five minutes either side of the time a request arrives, so a
+# replay can come at most twice that long after the original.
+REPLAY_WINDOW = 2 * 5 * 60
+
+
+class RefuseReplays(AsyncMiddleware):
+    """Refuses a signed request whose signature was seen before.
+
+    Slack signs every delivery afresh, its own retries included (which the event id
+    de-duplicates), so the same signature twice is someone sending a captured request again:
+    without this, a replayed "Close chat" would close a chat that SLT had since reopened.
+    Runs after Bolt's signature check, so only genuine signatures are remembered. The memory is
+    the process's: a replay within five minutes of a restart is not caught.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._seen: set[str] = set()
+        self._expiry: deque[tuple[float, str]] = deque()  # (when to forget, signature), in order
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],  # Bolt passes it by this name
+    ) -> BoltResponse | None:
+        values = req.headers.get("x-slack-signature") or ()
+        if not values:  # Socket Mode: Slack authenticates the connection instead
+            return await next()
+        now = self._clock()
+        while self._expiry and self._expiry[0][0] < now:
+            self._seen.discard(self._expiry.popleft()[1])
+        signature = str(values[0])
+        if signature in self._seen:
+            log.warning("refused a replayed Slack request (its signature was seen before)")
+            return BoltResponse(status=401, body="")
+        self._seen.add(signature)
+        self._expiry.append((now + REPLAY_WINDOW, signature))
+        return await next()
+
+
 class HttpServing:
     def __init__(self, app: AsyncApp, listen: str, port: int, path: str) -> None:
         _withhold_refused_bodies()
+        app.use(RefuseReplays())
         self._app = app
         self._listen = listen
         self._port = port
