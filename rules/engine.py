@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rules.lexicon import (
@@ -44,6 +44,7 @@ _PRONOUN = re.compile(r"(?<![a-z'])(?:he|she|him|her|his|he's|she's)(?![a-z])")
 _RELATIVE = re.compile(r"^'?s? ?(?:mum|mom|mam|mummy|dad|daddy|mother|father|parents|nan|gran)")
 _DIRECT = (Mode.ALWAYS, Mode.AIMED)
 _OWN = ("my", "our", "mine")
+_POINTING = frozenset(("that", "this", "the", "those", "these", "thats", "that's"))
 _SEVERITY_FLOOR = Severity.MEDIUM  # staff or pupils named negatively: SLT always hears of it
 
 
@@ -67,12 +68,14 @@ class _Text:
     masked: str  # doc.text with roster people and first names masked
     sentences: tuple[tuple[int, int], ...]
     clauses: tuple[tuple[int, int], ...]
+    sentence_starts: tuple[int, ...]
+    clause_starts: tuple[int, ...]
 
     def sentence_of(self, pos: int) -> int:
-        return _locate(self.sentences, pos)
+        return max(0, bisect.bisect_right(self.sentence_starts, pos) - 1)
 
     def clause_of(self, pos: int) -> int:
-        return _locate(self.clauses, pos)
+        return max(0, bisect.bisect_right(self.clause_starts, pos) - 1)
 
 
 class RulesEngine:
@@ -108,7 +111,7 @@ class RulesEngine:
         has_staff = any(m.staff_ids for m in mentions)
         has_pupil = any(m.pupil for m in mentions)
         hits = self._term_hits(ctx, mentions)
-        hits += self._phrase_hits(ctx, hits, has_staff=has_staff, has_pupil=has_pupil)
+        hits += self._phrase_hits(ctx, has_staff=has_staff, has_pupil=has_pupil)
         hits += self._private_hits(ctx)
         direct = [h for h in hits if h.rule.mode in _DIRECT and not self._not_aimed(ctx, h)]
         findings: list[Finding] = []
@@ -129,21 +132,32 @@ class RulesEngine:
     def _context(
         self, doc: Normalised, tokens: tuple[Token, ...], mentions: Sequence[Mention]
     ) -> _Text:
-        chars = list(doc.text)
-        for m in mentions:
-            mark = MASK_STAFF if m.staff_ids else MASK_PUPIL
-            chars[m.start : m.end] = mark * (m.end - m.start)
+        """Mask the people in the text: roster mentions, and first names of anyone else."""
+        masks = [(m.start, m.end, MASK_STAFF if m.staff_ids else MASK_PUPIL) for m in mentions]
         taken = {i for m in mentions for i in range(m.first_token, m.last_token + 1)}
         names = self._lex.names
         for tok in tokens:
             if (
                 tok.text in names.first_names
-                and tok.index not in taken
+                and tok.n not in taken
                 and (tok.text not in names.common_words or doc.is_capitalised(tok.start))
             ):
-                chars[tok.start : tok.end] = MASK_NAMED * (tok.end - tok.start)
-        masked = "".join(chars)
-        return _Text(doc, tokens, masked, _segments(_SENTENCE, masked), _segments(_CLAUSE, masked))
+                masks.append((tok.start, tok.end, MASK_NAMED))
+        pieces, at = [], 0
+        for start, end, mark in sorted(masks):
+            pieces += [doc.text[at:start], mark * (end - start)]
+            at = end
+        masked = "".join(pieces) + doc.text[at:]
+        sentences, clauses = _segments(_SENTENCE, masked), _segments(_CLAUSE, masked)
+        return _Text(
+            doc,
+            tokens,
+            masked,
+            sentences,
+            clauses,
+            tuple(s for s, _ in sentences),
+            tuple(s for s, _ in clauses),
+        )
 
     def _term_hits(self, ctx: _Text, mentions: Sequence[Mention]) -> list[_Hit]:
         lex = self._lex
@@ -152,50 +166,52 @@ class RulesEngine:
         skip |= _allowed(ctx, lex)
         hits: list[_Hit] = []
         for tok in tokens:
-            if tok.index in skip:
+            if tok.n in skip:
                 continue
             for term in lex.terms.get(tok.text, ()):
-                last = _follows(ctx, tok.index, term.words)
-                if last is not None and not skip.intersection(range(tok.index, last + 1)):
+                last = _follows(ctx, tok.n, term.words)
+                if last is not None and not skip.intersection(range(tok.n, last + 1)):
                     hits.append(_Hit(term.rule, tok.start, tokens[last].end))
         return [h for h in hits if h.rule.mode is not Mode.CLASS]
 
-    def _phrase_hits(
-        self, ctx: _Text, term_hits: Sequence[_Hit], *, has_staff: bool, has_pupil: bool
-    ) -> list[_Hit]:
+    def _phrase_hits(self, ctx: _Text, *, has_staff: bool, has_pupil: bool) -> list[_Hit]:
+        """Try each pattern only near its anchor words: within their sentence, and no further
+        than a phrase's length away, so a long message costs what its flagged parts cost."""
         lex = self._lex
-        present: set[str] = set()
+        where: dict[str, list[int]] = {}  # word or class -> indices of tokens holding it
         for tok in ctx.tokens:
-            present.add(tok.text)
-            present.update(lex.word_classes.get(tok.text, ()))
-        for hit in term_hits:  # multi-word terms count for their classes too
-            present.update(lex.word_classes.get(ctx.doc.text[hit.start : hit.end], ()))
-        phrases: dict[int, Phrase] = {}
-        for key in present:
-            for phrase in lex.phrases_by_anchor.get(key, ()):
-                phrases.setdefault(id(phrase), phrase)
+            where.setdefault(tok.text, []).append(tok.n)
+            for cls in lex.word_classes.get(tok.text, ()):
+                where.setdefault(cls, []).append(tok.n)
+        phrases = {id(p): p for key in where for p in lex.phrases_by_anchor.get(key, ())}
         hits: list[_Hit] = []
+        windows: dict[tuple[frozenset[str], frozenset[str]], list[tuple[int, int]]] = {}
         for phrase in phrases.values():
             if (phrase.about is About.STAFF and not has_staff) or (
                 phrase.about is About.PUPIL and not has_pupil
             ):
                 continue
-            hits.extend(self._match_phrase(ctx, phrase))
+            for pattern, anchors in zip(phrase.patterns, phrase.pattern_anchors, strict=True):
+                key = (anchors, phrase.also)
+                if key not in windows:  # patterns often share anchors: work them out once
+                    windows[key] = _windows(ctx, where, anchors, phrase.also)
+                for w0, w1 in windows[key]:
+                    hits.extend(self._match(ctx, phrase, pattern, w0, w1))
         return hits
 
-    def _match_phrase(self, ctx: _Text, phrase: Phrase) -> Iterable[_Hit]:
+    def _match(
+        self, ctx: _Text, phrase: Phrase, pattern: re.Pattern[str], w0: int, w1: int
+    ) -> Iterable[_Hit]:
         masked = ctx.masked
-        for pattern in phrase.patterns:
-            for m in pattern.finditer(masked):
-                start, end = m.span()
-                if start == end or _overlaps_any(phrase.unless, masked, start, end):
-                    continue
-                if phrase.context:
-                    s0, s1 = ctx.sentences[ctx.sentence_of(start)]
-                    if not any(p.search(masked, s0, s1) for p in phrase.context):
-                        continue
-                framed = any(c in m.group() for c in (MASK_STAFF, MASK_PUPIL))
-                yield _Hit(phrase.rule, start, end, phrase.about, framed)
+        for m in pattern.finditer(masked, w0, w1):
+            start, end = m.span()
+            if start == end or _overlaps_any(phrase.unless, masked, start, end):
+                continue
+            s0, s1 = ctx.sentences[ctx.sentence_of(start)]
+            if phrase.context and not any(p.search(masked, s0, s1) for p in phrase.context):
+                continue
+            framed = any(c in m.group() for c in (MASK_STAFF, MASK_PUPIL))
+            yield _Hit(phrase.rule, start, end, phrase.about, framed)
 
     def _private_hits(self, ctx: _Text) -> list[_Hit]:
         doc = ctx.doc
@@ -260,6 +276,8 @@ class RulesEngine:
                 thing = True
             elif word in self._self or (word in _OWN and hit.rule.category is Category.PRIVATE):
                 return not thing or hit.rule.category is Category.PRIVATE
+            elif word in _POINTING and not thing and hit.rule.category is Category.ABUSE:
+                return False  # "I hate that cow": aimed at whoever "that" points to
             elif word[0] in "\x01\x02\x03" or word in self._other:
                 # "my son has ADHD": the writer's own family's matters are theirs to share
                 own = k > 0 and words[k - 1] in _OWN
@@ -412,6 +430,39 @@ _HASHTAG_RULE = Rule(
 )
 
 
+_REACH = 150  # characters either side of an anchor word that a phrase may extend over
+
+
+def _held(where: Mapping[str, list[int]], keys: Iterable[str]) -> set[int]:
+    """Indices of the tokens holding any of `keys`."""
+    out: set[int] = set()
+    for key in keys:
+        out.update(where.get(key, ()))
+    return out
+
+
+def _windows(
+    ctx: _Text, where: Mapping[str, list[int]], anchors: frozenset[str], also: frozenset[str]
+) -> list[tuple[int, int]]:
+    """Merged stretches of text around the anchor tokens, each within the token's sentence
+    (and only in sentences holding one of `also`, if given)."""
+    sentences = {ctx.sentence_of(ctx.tokens[n].start) for n in _held(where, also)} if also else None
+    spans = []
+    for n in sorted(_held(where, anchors)):
+        tok = ctx.tokens[n]
+        sentence = ctx.sentence_of(tok.start)
+        if sentences is None or sentence in sentences:
+            s0, s1 = ctx.sentences[sentence]
+            spans.append((max(s0, tok.start - _REACH), min(s1, tok.end + _REACH)))
+    merged: list[tuple[int, int]] = []
+    for w0, w1 in spans:
+        if merged and w0 <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], w1))
+        else:
+            merged.append((w0, w1))
+    return merged
+
+
 def _segments(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int], ...]:
     out, at = [], 0
     for m in pattern.finditer(text):
@@ -419,11 +470,6 @@ def _segments(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int], ...
         at = m.end()
     out.append((at, max(len(text), at)))
     return tuple(out)
-
-
-def _locate(segments: Sequence[tuple[int, int]], pos: int) -> int:
-    starts = [s for s, _ in segments]
-    return max(0, bisect.bisect_right(starts, pos) - 1)
 
 
 def _follows(ctx: _Text, i: int, words: tuple[str, ...]) -> int | None:
@@ -447,9 +493,9 @@ def _allowed(ctx: _Text, lex: Lexicon) -> set[int]:
     out: set[int] = set()
     for tok in ctx.tokens:
         for words in lex.allow.get(tok.text, ()):
-            last = _follows(ctx, tok.index, words)
+            last = _follows(ctx, tok.n, words)
             if last is not None:
-                out.update(range(tok.index, last + 1))
+                out.update(range(tok.n, last + 1))
     return out
 
 

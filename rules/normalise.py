@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from rules.model import Span
 
@@ -31,7 +32,10 @@ _SPACE_CONTROLS = frozenset("\t\r\x0b\x0c")
 # Characters a leet word may contain besides letters, and what each stands for.
 _LEET_DIGITS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g"}
 _LEET_SYMBOLS = {"@": "a", "$": "s", "!": "i", "|": "l", "€": "e", "+": "t"}
-_RUN = re.compile(r"[a-z0-9@$!|€+*]+")
+# Where a letter meets a digit or symbol: the word around it may be leetspeak.
+_LEET_SEED = re.compile(r"[a-z][0-9@$!|€+*]|[0-9@$!|€+*][a-z]")
+_RUN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!|€+*")
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # Numbers with a unit or an ordinal, class names and years: never leetspeak ("3pm", "y3", "5th").
 _NUMERIC_WORD = re.compile(
     r"\d+(?:st|nd|rd|th|am|pm|s|k|m|p|x|g|kg|km|ml|l|cm|mm|mins?|hrs?|yrs?|yo|ish|d|h|mph|gb|mb)"
@@ -89,9 +93,7 @@ class Normaliser:
     def __call__(self, text: str) -> Normalised:
         text = text[:MAX_CHARS]
         if text.isascii():
-            folded = text.lower().replace("`", "'")
-            for c in _SPACE_CONTROLS:
-                folded = folded.replace(c, " ")
+            folded = _fold_ascii(text)
             starts = list(range(len(folded)))
             ends = [i + 1 for i in starts]
         else:
@@ -103,18 +105,26 @@ class Normaliser:
         return Normalised(text, folded, tuple(starts), tuple(ends))
 
     def _fold(self, text: str) -> tuple[str, list[int], list[int]]:
+        """Fold character by character, but runs of ASCII in one go (most of any message)."""
         out: list[str] = []
         starts: list[int] = []
-        for i, c in enumerate(text):
-            piece = self._fold_char(c)
-            out.append(piece)
-            starts.extend([i] * len(piece))
+        at = 0
+        for m in _NON_ASCII.finditer(text):
+            out.append(_fold_ascii(text[at : m.start()]))
+            starts.extend(range(at, m.start()))
+            for i in range(m.start(), m.end()):
+                piece = self._fold_char(text[i])
+                out.append(piece)
+                starts.extend([i] * len(piece))
+            at = m.end()
+        out.append(_fold_ascii(text[at:]))
+        starts.extend(range(at, len(text)))
         return "".join(out), starts, [s + 1 for s in starts]
 
     def _leet_edits(self, text: str) -> list[_Edit]:
         edits: list[_Edit] = []
-        for m in _RUN.finditer(text):
-            run, at = m.group(), m.start()
+        for at, end in _runs(text, _LEET_SEED, _RUN_CHARS):
+            run = text[at:end]
             lead = len(run) - len(run.lstrip("@!|*+"))
             core = run[lead:].rstrip("!|*+@$")
             if not core or core.isalpha() or not any(c.isalpha() for c in core):
@@ -155,14 +165,12 @@ class Normaliser:
 
     def _elongation_edits(self, text: str) -> list[_Edit]:
         edits: list[_Edit] = []
-        for m in re.finditer(r"[a-z]+", text):
-            word = m.group()
-            if not _ELONGATED.search(word):
-                continue
+        for start, end in _runs(text, _ELONGATED, _LETTERS):
+            word = text[start:end]
             collapsed = _collapse(word)
             if collapsed not in self._known:
                 collapsed = self._squeezed.get(_squeeze(word), collapsed)
-            edits.append(_Edit(m.start(), m.end(), collapsed, positional=False))
+            edits.append(_Edit(start, end, collapsed, positional=False))
         return edits
 
     def _spacing_edits(self, text: str) -> list[_Edit]:
@@ -203,6 +211,21 @@ class _Edit:
     text: str
     positional: bool = False
     picks: tuple[int, ...] = ()
+
+
+def _runs(text: str, seed: re.Pattern[str], chars: frozenset[str]) -> list[tuple[int, int]]:
+    """The maximal runs of `chars` around each match of `seed` (a cheap pattern), in order."""
+    runs: list[tuple[int, int]] = []
+    for m in seed.finditer(text):
+        if runs and m.start() < runs[-1][1]:
+            continue
+        start, end = m.start(), m.end()
+        while start > 0 and text[start - 1] in chars:
+            start -= 1
+        while end < len(text) and text[end] in chars:
+            end += 1
+        runs.append((start, end))
+    return runs
 
 
 def _rewrite(
@@ -251,6 +274,15 @@ def _char_folder(confusables: Mapping[int, str]) -> Callable[[str], str]:
     return fold
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASCII_FOLD = str.maketrans({"`": "'", "\t": " ", "\r": " ", "\x0b": " ", "\x0c": " "})
+
+
+def _fold_ascii(text: str) -> str:
+    """ASCII needs no Unicode work: lower case, one apostrophe, tabs and returns as spaces."""
+    return text.lower().translate(_ASCII_FOLD)
+
+
 def _collapse(word: str) -> str:
     return _ELONGATED.sub(r"\1", word)
 
@@ -259,11 +291,11 @@ def _squeeze(word: str) -> str:
     return re.sub(r"([a-z])\1+", r"\1", word)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A word of the normalised text: letters and digits between any other characters."""
+class Token(NamedTuple):
+    """A word of the normalised text: letters and digits between any other characters.
+    (A named tuple: a message has hundreds and they are made fast.)"""
 
-    index: int
+    n: int  # its place among the message's words
     start: int
     end: int
     text: str
@@ -273,6 +305,6 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 
 
 def tokenise(doc: Normalised) -> tuple[Token, ...]:
-    return tuple(
-        Token(i, m.start(), m.end(), m.group()) for i, m in enumerate(_TOKEN.finditer(doc.text))
-    )
+    make = tuple.__new__  # skips NamedTuple's argument handling: hundreds per message
+    found = _TOKEN.finditer(doc.text)
+    return tuple([make(Token, (i, m.start(), m.end(), m.group())) for i, m in enumerate(found)])

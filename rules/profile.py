@@ -114,9 +114,15 @@ class SchoolProfile:
     def find_mentions(self, doc: Normalised, tokens: Sequence[Token]) -> list[Mention]:
         """Every roster person the text names, left to right, without overlaps."""
         lex = load_lexicon()
+        titles, index, text = lex.names.titles, self._index, doc.text
         found: list[Mention] = []
         i = 0
         while i < len(tokens):
+            tok = tokens[i]
+            tagged = tok.start > 0 and text[tok.start - 1] in "#@"
+            if not tagged and tok.text not in index and tok.text not in titles:
+                i += 1  # most words: one set lookup and on
+                continue
             mention = self._tag_at(doc, tokens, i, lex) or self._name_at(doc, tokens, i, lex)
             if mention is None:
                 i += 1
