@@ -19,6 +19,7 @@ from adapters.local import LocalPlatform, Seen
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.core import Core
+from bot.logs import protect_logs, secrets_in
 from bot.outbox import Outbox
 from bot.platform import Platform
 from bot.store import Store
@@ -41,6 +42,7 @@ _ADAPTERS = {
 
 def build_platforms(config: Config, *, clock: Clock | None = None) -> list[Platform]:
     """One adapter per enabled platform section of the config."""
+    protect_logs(secrets_in(config))  # an SDK may log its token while an adapter is built
     platforms: list[Platform] = []
     for name in config.enabled_platforms:
         if name == "local":
@@ -71,6 +73,8 @@ class App:
         engine: RulesEngine | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        # No line logged by the bot or its SDKs may show a token or the words of a member.
+        protect_logs(secrets_in(config))
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.platforms: dict[str, Platform] = {p.name: p for p in platforms}

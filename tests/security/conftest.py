@@ -9,10 +9,13 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from tests.adapters.discord.conftest import fake, world  # noqa: F401 (fixtures)
+from tests.adapters.discord.conftest import fake  # noqa: F401 (fixture)
 from tests.adapters.slack.conftest import fake_slack  # noqa: F401 (fixture)
+from tests.adapters.telegram import builders as tg
 from tests.adapters.telegram.conftest import fake_telegram  # noqa: F401 (fixture)
+from tests.fakes.telegram_api import FakeTelegramApi
 
+from .leaks import SECRETS
 from .worlds import OPEN_WORLD, World
 
 
@@ -24,3 +27,15 @@ async def bot_on(
     platform = str(request.param)
     async with OPEN_WORLD[platform](tmp_path_factory.mktemp(platform)) as running:
         yield running
+
+
+@pytest.fixture
+async def telegram_with_sentinel_token() -> AsyncIterator[FakeTelegramApi]:
+    """The fake Bot API, answering only to the sentinel token of `leaks.SECRETS`."""
+    api = FakeTelegramApi(SECRETS["SG_TELEGRAM_TOKEN"])
+    api.add_chat(tg.CHAT, "Year 4 parents", bot_admin=True)
+    await api.start()
+    try:
+        yield api
+    finally:
+        await api.close()

@@ -3,19 +3,15 @@ minutes, and never the same signed request twice, reach the core."""
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
 import pytest
 from slack_bolt.async_app import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.serving import REPLAY_WINDOW, RefuseReplays
 from bot.app import App
@@ -32,42 +28,11 @@ from tests.adapters.slack.conftest import (
     slack_yaml,
 )
 from tests.adapters.slack.helpers import alert_buttons, ephemeral_to, running, slack_platform
-from tests.adapters.slack.test_http_mode import SECRET, STALE
+from tests.adapters.slack.test_http_mode import STALE
 from tests.fakes.slack_api import FakeSlack
 
+from .slack_requests import Signed, event, form, interactive, send
 from .worlds.slack_world import USER_TOKEN, config_yaml
-
-
-@dataclass(frozen=True)
-class Signed:
-    """One request exactly as it goes on the wire: the body and its headers."""
-
-    body: str
-    headers: dict[str, str]
-
-
-def sign(body: str, content_type: str, *, secret: str = SECRET, age: int = 0) -> Signed:
-    timestamp = str(int(time.time()) - age)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
-    assert signature is not None
-    headers = {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": signature,
-    }
-    return Signed(body, headers)
-
-
-def event(payload: dict[str, Any], **kw: Any) -> Signed:
-    return sign(json.dumps(payload), "application/json", **kw)
-
-
-def form(fields: dict[str, str], **kw: Any) -> Signed:
-    return sign(urlencode(fields), "application/x-www-form-urlencoded", **kw)
-
-
-def interactive(payload: dict[str, Any], **kw: Any) -> Signed:
-    return form({"payload": json.dumps(payload)}, **kw)
 
 
 @dataclass
@@ -77,11 +42,7 @@ class Endpoint:
     url: str
 
     async def send(self, request: Signed) -> int:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(self.url, data=request.body, headers=request.headers) as response,
-        ):
-            return response.status
+        return await send(self.url, request)
 
     async def answered(self, count: int) -> None:
         """Wait for the core's answers to commands and presses (through response URLs)."""
