@@ -55,4 +55,5 @@ def load_profile(path: Path) -> SchoolProfile:
     school = data["schools"][0] if "schools" in data else data
     staff = [StaffMember.from_mapping(s) for s in school.get("staff", [])]
     pupils = [str(p) for p in school.get("pupils", []) or []]
-    return SchoolProfile.build(str(school.get("id", "school")), staff, pupils)
+    names = [str(school["name"])] if school.get("name") else []
+    return SchoolProfile.build(str(school.get("id", "school")), staff, pupils, names=names)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rules.lexicon import (
     MASK_NAMED,
     MASK_PUPIL,
+    MASK_SCHOOL,
     MASK_STAFF,
     About,
     Lexicon,
@@ -70,6 +71,7 @@ class _Text:
     clauses: tuple[tuple[int, int], ...]
     sentence_starts: tuple[int, ...]
     clause_starts: tuple[int, ...]
+    school_tokens: frozenset[int]  # tokens naming the school itself
 
     def sentence_of(self, pos: int) -> int:
         return max(0, bisect.bisect_right(self.sentence_starts, pos) - 1)
@@ -90,7 +92,8 @@ class RulesEngine:
         self._other = frozenset(lex.words_in("OTHER") | lex.words_in("PERSON_NOUN"))
         self._negators = frozenset(lex.words_in("NEGATOR"))
         self._positive = frozenset(lex.words_in("POSITIVE"))
-        self._positive_marks = tuple(w for w in self._positive if not w.isascii())
+        self._mirth = frozenset(lex.words_in("MIRTH"))
+        self._mirth_marks = tuple(w for w in self._mirth if not w.isascii())
 
     def evaluate(self, text: str, profile: SchoolProfile) -> Verdict:
         """The verdict on one message. Never raises: a failure is logged (without the text)
@@ -107,7 +110,7 @@ class RulesEngine:
         doc = self._normalise(text)
         tokens = tokenise(doc)
         mentions = profile.find_mentions(doc, tokens)
-        ctx = self._context(doc, tokens, mentions)
+        ctx = self._context(doc, tokens, mentions, profile.find_school(doc, tokens))
         has_staff = any(m.staff_ids for m in mentions)
         has_pupil = any(m.pupil for m in mentions)
         hits = self._term_hits(ctx, mentions)
@@ -130,11 +133,22 @@ class RulesEngine:
         return Verdict(_dedupe(findings), staff_named)
 
     def _context(
-        self, doc: Normalised, tokens: tuple[Token, ...], mentions: Sequence[Mention]
+        self,
+        doc: Normalised,
+        tokens: tuple[Token, ...],
+        mentions: Sequence[Mention],
+        school: Sequence[tuple[int, int]],
     ) -> _Text:
-        """Mask the people in the text: roster mentions, and first names of anyone else."""
+        """Mask the people in the text (roster mentions, first names of anyone else) and the
+        school's own name."""
         masks = [(m.start, m.end, MASK_STAFF if m.staff_ids else MASK_PUPIL) for m in mentions]
         taken = {i for m in mentions for i in range(m.first_token, m.last_token + 1)}
+        school_tokens: set[int] = set()
+        for first, last in school:
+            if not taken.intersection(range(first, last + 1)):
+                masks.append((tokens[first].start, tokens[last].end, MASK_SCHOOL))
+                school_tokens.update(range(first, last + 1))
+        taken |= school_tokens
         names = self._lex.names
         for tok in tokens:
             if (
@@ -157,6 +171,7 @@ class RulesEngine:
             clauses,
             tuple(s for s, _ in sentences),
             tuple(s for s, _ in clauses),
+            frozenset(school_tokens),
         )
 
     def _term_hits(self, ctx: _Text, mentions: Sequence[Mention]) -> list[_Hit]:
@@ -183,6 +198,8 @@ class RulesEngine:
             where.setdefault(tok.text, []).append(tok.n)
             for cls in lex.word_classes.get(tok.text, ()):
                 where.setdefault(cls, []).append(tok.n)
+            if tok.n in ctx.school_tokens:
+                where.setdefault("SCHOOLNAME", []).append(tok.n)
         phrases = {id(p): p for key in where for p in lex.phrases_by_anchor.get(key, ())}
         hits: list[_Hit] = []
         windows: dict[tuple[frozenset[str], frozenset[str]], list[tuple[int, int]]] = {}
@@ -205,9 +222,9 @@ class RulesEngine:
         masked = ctx.masked
         for m in pattern.finditer(masked, w0, w1):
             start, end = m.span()
-            if start == end or _overlaps_any(phrase.unless, masked, start, end):
-                continue
             s0, s1 = ctx.sentences[ctx.sentence_of(start)]
+            if start == end or _overlaps_any(phrase.unless, masked, start, end, s0, s1):
+                continue
             if phrase.context and not any(p.search(masked, s0, s1) for p in phrase.context):
                 continue
             framed = any(c in m.group() for c in (MASK_STAFF, MASK_PUPIL))
@@ -279,9 +296,10 @@ class RulesEngine:
             elif word in _POINTING and not thing and hit.rule.category is Category.ABUSE:
                 return False  # "I hate that cow": aimed at whoever "that" points to
             elif word[0] in "\x01\x02\x03" or word in self._other:
-                # "my son has ADHD": the writer's own family's matters are theirs to share
+                # "my son has ADHD": the writer's own family's matters are theirs to share, and
+                # "my husband is a muppet" is family teasing, not abuse
                 own = k > 0 and words[k - 1] in _OWN
-                return own and hit.rule.category is Category.PRIVATE
+                return own and (hit.rule.category is Category.PRIVATE or mild)
         return thing
 
     # -- whom is it about -------------------------------------------------------------------
@@ -367,12 +385,16 @@ class RulesEngine:
         return not (h.rule.mode is Mode.CUE and not h.framed and self._kindly(ctx, h.start))
 
     def _kindly(self, ctx: _Text, pos: int) -> bool:
-        """Whether the sentence around `pos` is warm ("lovely", "thanks", a laughing face)."""
+        """Whether the remark at `pos` is made warmly: a warm word in its clause ("lovely",
+        "thanks"), or laughter anywhere in its sentence ("always making everyone laugh", 😂)."""
         s0, s1 = ctx.sentences[ctx.sentence_of(pos)]
         sentence = ctx.masked[s0:s1]
-        if any(mark in sentence for mark in self._positive_marks):
+        if any(mark in sentence for mark in self._mirth_marks):
             return True
-        return any(w in self._positive for w in _WORD.findall(sentence))
+        if any(w in self._mirth for w in _WORD.findall(sentence)):
+            return True
+        c0, c1 = ctx.clauses[ctx.clause_of(pos)]
+        return any(w in self._positive for w in _WORD.findall(ctx.masked[c0:c1]))
 
     def _linked(self, ctx: _Text, sentence: int, mentions: Sequence[Mention]) -> bool:
         s0, s1 = ctx.sentences[sentence]
@@ -499,8 +521,10 @@ def _allowed(ctx: _Text, lex: Lexicon) -> set[int]:
     return out
 
 
-def _overlaps_any(patterns: Sequence[re.Pattern[str]], text: str, start: int, end: int) -> bool:
-    lo, hi = max(0, start - 40), min(len(text), end + 40)
+def _overlaps_any(
+    patterns: Sequence[re.Pattern[str]], text: str, start: int, end: int, lo: int, hi: int
+) -> bool:
+    """Whether one of `patterns`, searched in text[lo:hi], overlaps [start, end)."""
     for p in patterns:
         for m in p.finditer(text, lo, hi):
             if m.start() < end and start < m.end():

@@ -86,6 +86,8 @@ class NameWords:
     not_names: frozenset[str]
     first_names: frozenset[str]
     hashtag_negative: frozenset[str]
+    school_words: frozenset[str]
+    school_kinds: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +130,12 @@ class Lexicon:
 
 
 # What a space in a pattern stands for: any gap within a sentence that is not a masked person.
-_SEP = r"(?:[^\w.!?;\n\x01\x02\x03]+)"
+_SEP = r"(?:[^\w.!?;\n\x01-\x04]+)"
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
 # People the engine has found are masked in the text patterns see: staff, pupils, other names.
-MASK_STAFF, MASK_PUPIL, MASK_NAMED = "\x01", "\x02", "\x03"
+MASK_STAFF, MASK_PUPIL, MASK_NAMED, MASK_SCHOOL = "\x01", "\x02", "\x03", "\x04"
 _PEOPLE = {
+    "SCHOOLNAME": MASK_SCHOOL + "+",
     "STAFF": MASK_STAFF + "+",
     "PUPIL": MASK_PUPIL + "+",
     "NAMED": MASK_NAMED + "+",
@@ -243,14 +246,14 @@ def _named_anchors(
     def named(anchor: str) -> bool:
         if not anchor.isupper():  # "star" is named by "stars?"
             return any(w.startswith(anchor) for w in words)
-        return "{" + anchor + "}" in source or bool(words & classes[anchor])
+        return "{" + anchor + "}" in source or bool(words & classes.get(anchor, frozenset()))
 
     return frozenset(a for a in anchors if named(a)) or frozenset(anchors)
 
 
 def _anchor(value: Any, classes: Mapping[str, frozenset[str]], where: str) -> str:
     key = str(value) if str(value).isupper() else _word(value)
-    if key.isupper() and key not in classes:
+    if key.isupper() and key not in classes and key not in _PEOPLE:
         raise LexiconError(f"{where}: anchor {key} is not a word class")
     if " " in key:
         raise LexiconError(f"{where}: anchor '{key}' must be one word or a class")
@@ -277,6 +280,8 @@ def _names(d: Mapping[str, Any]) -> NameWords:
         not_names=words("not_names"),
         first_names=words("first_names"),
         hashtag_negative=words("hashtag_negative"),
+        school_words=words("school_words"),
+        school_kinds=words("school_kinds"),
     )
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from rules.lexicon import Lexicon, load_lexicon, normaliser
 from rules.normalise import Normalised, Normaliser, Token, tokenise
@@ -85,17 +86,25 @@ class SchoolProfile:
     _surnames: tuple[str, ...] = field(repr=False, compare=False)
     _tag_names: tuple[tuple[str, _Name], ...] = field(repr=False, compare=False)
     _by_id: Mapping[str, StaffMember] = field(repr=False, compare=False)
+    _school_names: tuple[tuple[str, ...], ...] = field(repr=False, compare=False, default=())
 
     @classmethod
     def build(
-        cls, school_id: str, staff: Sequence[StaffMember], pupils: Sequence[str] = ()
+        cls,
+        school_id: str,
+        staff: Sequence[StaffMember],
+        pupils: Sequence[str] = (),
+        *,
+        names: Sequence[str] = (),
     ) -> SchoolProfile:
+        """Compile a school's roster. `names` are what the school is called ("Riverside Primary
+        School"), so that "Riverside is a joke" reads as a complaint about the school."""
         lex = load_lexicon()
-        names = _roster_names(staff, pupils, lex, normaliser())
+        people = _roster_names(staff, pupils, lex, normaliser())
         index: dict[str, list[_Name]] = {}
-        for name in names:
-            index.setdefault(name.words[0], []).append(name)
-        surnames = tuple(sorted({n.words[0] for n in names if n.kind is Kind.SURNAME}))
+        for person in people:
+            index.setdefault(person.words[0], []).append(person)
+        surnames = tuple(sorted({n.words[0] for n in people if n.kind is Kind.SURNAME}))
         return cls(
             school_id=school_id,
             staff=tuple(staff),
@@ -104,12 +113,27 @@ class SchoolProfile:
                 {k: tuple(sorted(v, key=lambda n: -len(n.words))) for k, v in index.items()}
             ),
             _surnames=surnames,
-            _tag_names=_hashtag_names(names, lex),
+            _tag_names=_hashtag_names(people, lex),
             _by_id=MappingProxyType({s.id: s for s in staff}),
+            _school_names=_school_names(names, lex),
         )
 
     def member(self, staff_id: str) -> StaffMember | None:
         return self._by_id.get(staff_id)
+
+    def find_school(self, doc: Normalised, tokens: Sequence[Token]) -> list[tuple[int, int]]:
+        """Token ranges [first, last] where the text names the school itself."""
+        found: list[tuple[int, int]] = []
+        for i, tok in enumerate(tokens):
+            if found and i <= found[-1][1]:
+                continue
+            for words in self._school_names:
+                if words[0] == tok.text:
+                    end = _words_match(doc, tokens, i, words)
+                    if end is not None:
+                        found.append((i, end))
+                        break
+        return found
 
     def find_mentions(self, doc: Normalised, tokens: Sequence[Token]) -> list[Mention]:
         """Every roster person the text names, left to right, without overlaps."""
@@ -201,9 +225,17 @@ class SchoolProfile:
         hit = process.extractOne(
             word, self._surnames, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
         )
-        if hit is None:
+        surname = hit[0] if hit is not None else None
+        if surname is None and len(word) >= 4:
+            # Two letters swapped ("Feild") costs ratio a lot but is the commonest slip of all.
+            letters = sorted(word)
+            surname = next(
+                (s for s in self._surnames if sorted(s) == letters and OSA.distance(s, word) == 1),
+                None,
+            )
+        if surname is None:
             return None
-        for name in self._index.get(hit[0], ()):
+        for name in self._index.get(surname, ()):
             if name.kind is Kind.SURNAME:
                 return name
         return None
@@ -298,6 +330,32 @@ def _roster_names(
             is_common = w[0] in lex.names.ambiguous_roles
         names.append(_Name(w, kind, unique, is_common))
     return names
+
+
+def _school_names(names: Sequence[str], lex: Lexicon) -> tuple[tuple[str, ...], ...]:
+    """A school's names as parents write them: in full, and without the kind of school
+    ("Riverside Primary School" -> "Riverside Primary", "Riverside"), "St" and "Saint" alike."""
+    generic = lex.names.school_words
+    forms: set[tuple[str, ...]] = set()
+    for name in names:
+        words = [t.text for t in tokenise(normaliser()(name))]
+        kinds = [w for w in words if w in lex.names.school_kinds]
+        while words:
+            forms.add(tuple(words))
+            if words[-1] not in generic:
+                break
+            words = words[:-1]
+        forms.update((*words, kind) for kind in kinds)  # "St Mary's Primary"
+    out: set[tuple[str, ...]] = set()
+    for form in forms:
+        joined = tuple((" ".join(form) + " ").replace(" s ", "s ").split())
+        for variant in (form, joined):  # "St Mary's" is also written "St Marys"
+            out.add(variant)
+            if variant[0] in ("st", "saint"):
+                out.add(("saint" if variant[0] == "st" else "st", *variant[1:]))
+    # A one-word name that is an everyday word ("Heath") is too risky alone.
+    out = {w for w in out if w and (len(w) > 1 or w[0] not in lex.names.common_words)}
+    return tuple(sorted(out, key=len, reverse=True))
 
 
 def _role_variants(role: str, lex: Lexicon) -> set[str]:

@@ -107,3 +107,19 @@ def test_a_large_roster_builds_and_matches(engine: RulesEngine) -> None:
     staff = [StaffMember(f"s{i}", "Mr", "Sam", f"Surname{i:03d}") for i in range(200)]
     school = SchoolProfile.build("big", staff)
     assert mentioned(engine, school, "Mr Surname150 is useless") == ("s150",)
+
+
+def test_swapped_letters_in_a_surname_still_name_the_person(
+    engine: RulesEngine, school: SchoolProfile
+) -> None:
+    assert mentioned(engine, school, "Mrs Grene said hello") == ("green",)
+    assert mentioned(engine, school, "Mr Kign said hello") == ("king",)
+
+
+def test_the_school_is_recognised_by_its_name(engine: RulesEngine) -> None:
+    school = SchoolProfile.build("stm", [], names=["St Mary's C of E Primary School"])
+    for text in ("St Mary's is a joke", "Saint Marys Primary is a shambles"):
+        assert engine.evaluate(text, school).categories == ("complaint",), text
+    assert not engine.evaluate("St Mary's is lovely in the spring", school).flagged
+    unnamed = SchoolProfile.build("stm", [])
+    assert not engine.evaluate("St Mary's is a joke", unnamed).flagged
