@@ -45,6 +45,7 @@ _PRONOUN = re.compile(r"(?<![a-z'])(?:he|she|him|her|his|he's|she's)(?![a-z])")
 _RELATIVE = re.compile(r"^'?s? ?(?:mum|mom|mam|mummy|dad|daddy|mother|father|parents|nan|gran)")
 _DIRECT = (Mode.ALWAYS, Mode.AIMED)
 _OWN = ("my", "our", "mine")
+_PRONOUNS = frozenset(("he", "she", "they", "him", "her", "he's", "she's", "they're", "hes"))
 _POINTING = frozenset(("that", "this", "the", "those", "these", "thats", "that's"))
 _SEVERITY_FLOOR = Severity.MEDIUM  # staff or pupils named negatively: SLT always hears of it
 
@@ -299,8 +300,21 @@ class RulesEngine:
                 # "my son has ADHD": the writer's own family's matters are theirs to share, and
                 # "my husband is a muppet" is family teasing, not abuse
                 own = k > 0 and words[k - 1] in _OWN
+                if word in _PRONOUNS and hit.rule.category is Category.PRIVATE:
+                    own = self._own_family_before(ctx, c0)  # "my son ... he has autism"
                 return own and (hit.rule.category is Category.PRIVATE or mild)
         return thing
+
+    def _own_family_before(self, ctx: _Text, pos: int) -> bool:
+        """Whether the person last named before `pos` in its sentence is the writer's family."""
+        s0, _ = ctx.sentences[ctx.sentence_of(pos)]
+        words = _WORD.findall(ctx.masked[s0:pos])
+        for k in range(len(words) - 1, 0, -1):
+            if words[k][0] in "\x01\x02\x03":
+                return False
+            if words[k] in self._other and words[k] not in _PRONOUNS:
+                return words[k - 1] in _OWN
+        return False
 
     # -- whom is it about -------------------------------------------------------------------
 

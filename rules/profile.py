@@ -215,7 +215,9 @@ class SchoolProfile:
         ):
             return False
         if not name.common:
-            return True
+            # In lower case from someone who otherwise writes names with capitals, a surname
+            # is probably the everyday word it also is ("a carter", "the turner prize").
+            return capital or not _writes_capitals(doc)
         person = after in names.person_after or possessive
         return capital and (person or not _sentence_start(doc, tokens, i))
 
@@ -419,6 +421,14 @@ def _words_match(
         if tokens[i + k].text != w or (k and not _adjacent(doc, tokens, i + k - 1)):
             return None
     return end
+
+
+_CAPITALISED_WORD = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+")
+
+
+def _writes_capitals(doc: Normalised) -> bool:
+    """Whether the writer capitalises words inside sentences (names, places) at all."""
+    return bool(_CAPITALISED_WORD.search(doc.original))
 
 
 def _sentence_start(doc: Normalised, tokens: Sequence[Token], i: int) -> bool:

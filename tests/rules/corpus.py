@@ -62,6 +62,12 @@ ABUSE: list[Positive] = [
     ("get lost, no one wants your opinion here", ("abuse",), ()),
     ("what a useless waste of oxygen", ("abuse",), ()),
     ("call yourself a mother?", ("abuse",), ()),
+    ("Some of the dads at pick up are absolute pigs", ("abuse",), ()),
+    ("what a sad little woman", ("abuse",), ()),
+    ("your kid is a feral animal", ("abuse",), ()),
+    ("I hate that bitch", ("abuse",), ()),
+    ("shut up Kerry you know nothing", ("abuse",), ()),
+    ("You lot are pathetic", ("abuse",), ()),
 ]
 
 THREAT: list[Positive] = [
@@ -82,6 +88,10 @@ THREAT: list[Positive] = [
     ("I'll knock the deputy head's teeth out", ("threat", "staff"), ("king",)),
     ("Let's all go round Mrs Patel's house and sort this out", ("threat", "staff"), ("patel",)),
     ("hope she gets run over", ("threat",), ()),
+    ("He wants to watch himself", ("threat",), ()),
+    ("You'd better not come to the gate tomorrow", ("threat",), ()),
+    ("I'll slap the smile off her face", ("threat",), ()),
+    ("I'll put him in hospital", ("threat",), ()),
 ]
 
 DISCRIMINATION: list[Positive] = [
@@ -133,6 +143,10 @@ STAFF_CASES: list[Positive] = [
     ("Young is incompetent", ("staff",), ("young",)),
     ("Patel is a snake", ("staff",), ("patel",)),
     ("Mrs Young hasn't done anything about the bullying", ("staff",), ("young",)),
+    ("the SENCo hasn't done anything for us", ("staff",), ("young",)),
+    ("Mrs Geren is rude", ("staff",), ("green",)),
+    ("Mr King treats the kids like dirt", ("staff",), ("king",)),
+    ("Everyone complain about Mr King", ("staff",), ("king",)),
     ("mrs patel is the worst head this school has had", ("staff",), ("patel",)),
 ]
 
@@ -158,6 +172,8 @@ PRIVATE: list[Positive] = [
     ("my complaint against Mr King was upheld", ("private",), ()),
     ("her instagram is @chloe_wood_xx", ("private",), ()),
     ("look him up on facebook, facebook.com/tom.brown.5", ("private",), ()),
+    ("Grace is on the child protection register", ("private",), ()),
+    ("Oliver is under social services", ("private",), ()),
 ]
 
 COMPLAINT: list[Positive] = [
@@ -171,6 +187,8 @@ COMPLAINT: list[Positive] = [
     ("They only care about our money, not the kids", ("complaint",), ()),
     ("Rubbish school, avoid", ("complaint",), ()),
     ("Post the letter all over facebook, name and shame them", ("complaint",), ()),
+    ("They're useless at this school", ("complaint",), ()),
+    ("Let's all write to Ofsted about this school", ("complaint",), ()),
 ]
 
 NEGATIVES: list[tuple[str]] = [
@@ -260,4 +278,32 @@ NEGATIVES: list[tuple[str]] = [
     ("the worst school run traffic ever today",),
     ("Can't wait for the school disco",),
     ("Who's going to the fun run? I'm dead slow but up for it",),
+    ("Shall we complain to the council about the crossing?",),
+    ("Let's all write to the council about the speed bumps",),
+    ("Is anyone going to the papers shop?",),
+    ("I'm telling everyone about the bake sale!",),
+    ("We'll thrash them at netball on Saturday",),
+    ("I know where you live, I'll drop the costume round",),
+    ("Hope you die laughing at this one",),
+    ("Teach them a lesson about sharing",),
+    ("We've moved to Mill Lane, new address for the class list",),
+    ("Proud of my son, he has autism and smashed his SATs",),
+    ("My husband is a muppet, he sent them in non uniform",),
+    ("I'm going to kill Oliver, he's lost another water bottle 😂",),
+    ("He's such a clown, always making everyone laugh",),
+    ("Our dog is a right pig when it comes to food",),
+    ("Social services are running a free holiday club, link in the newsletter",),
+    ("Back in the kitchen making cakes for the fair",),
+    ("I heard Mrs Young is leaving at Easter, so sad",),
+    ("Miss Wood is pregnant and due in June, she announced it in assembly",),
+    ("Too many cakes at the bake sale, who wants leftovers?",),
+    ("You know what kids are like at parties",),
+    ("The Chinese New Year assembly was brilliant",),
+    ("Typical British weather for sports day",),
+    ("The council are useless, the potholes are still there",),
+    ("Sign the petition for a zebra crossing outside school please",),
+    ("Mr Hill told everyone off at lunch, they were so naughty",),
+    ("Careful walking home, it's icy tonight",),
+    ("His dad works for social services",),
+    ("The trip has been suspended until further notice",),
 ]
