@@ -92,6 +92,8 @@ THREAT: list[Positive] = [
     ("You'd better not come to the gate tomorrow", ("threat",), ()),
     ("I'll slap the smile off her face", ("threat",), ()),
     ("I'll put him in hospital", ("threat",), ()),
+    ("someone's going to get hurt", ("threat",), ()),
+    ("I won't be responsible for what I do", ("threat",), ()),
 ]
 
 DISCRIMINATION: list[Positive] = [
@@ -147,6 +149,9 @@ STAFF_CASES: list[Positive] = [
     ("Mrs Geren is rude", ("staff",), ("green",)),
     ("Mr King treats the kids like dirt", ("staff",), ("king",)),
     ("Everyone complain about Mr King", ("staff",), ("king",)),
+    ("Mr Hill doesn't know what he's doing", ("staff",), ("hill",)),
+    ("Miss Wood let my son get bullied", ("staff",), ("wood",)),
+    ("Mrs Patel gets away with murder", ("staff",), ("patel",)),
     ("mrs patel is the worst head this school has had", ("staff",), ("patel",)),
 ]
 
@@ -189,6 +194,8 @@ COMPLAINT: list[Positive] = [
     ("Post the letter all over facebook, name and shame them", ("complaint",), ()),
     ("They're useless at this school", ("complaint",), ()),
     ("Let's all write to Ofsted about this school", ("complaint",), ()),
+    ("Don't bother complaining, they never listen", ("complaint",), ()),
+    ("The school is covering it up", ("complaint",), ()),
 ]
 
 NEGATIVES: list[tuple[str]] = [
@@ -306,4 +313,9 @@ NEGATIVES: list[tuple[str]] = [
     ("Careful walking home, it's icy tonight",),
     ("His dad works for social services",),
     ("The trip has been suspended until further notice",),
+    ("Don't bother with the bus, they never come on time",),
+    ("We're going back to Poland for the summer",),
+    ("She's going to get it done at the weekend",),
+    ("The school's attitude to reading is brilliant",),
+    ("Mr Hill doesn't know what time the trip ends",),
 ]
