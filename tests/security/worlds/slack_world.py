@@ -88,12 +88,10 @@ class SlackWorld(World):
         [answer] = [r for r in self.fake.responses if r["key"] == key]
         return str(answer["text"])
 
-    async def command(
-        self, caller: str, name: CommandName, args: str = "", *, channel: str = CHANNEL
-    ) -> Outcome:
+    async def command(self, caller: str, name: CommandName, args: str = "") -> Outcome:
         user = CALLERS[caller]
         text = f"{name.value} {args}".strip()
-        body = command_body(self.fake, text, user=user, channel=channel)
+        body = command_body(self.fake, text, user=user, channel=CHANNEL)
         return Outcome(await self._answer("slash_commands", body), user)
 
     async def press(self, caller: str, data: str, *, answered: bool = True) -> Outcome:
