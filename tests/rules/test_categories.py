@@ -80,3 +80,27 @@ def test_a_negated_remark_about_staff_is_not_flagged(
 ) -> None:
     assert not engine.evaluate("Mr Brown isn't rude at all, he's lovely", school).flagged
     assert engine.evaluate("Mr Brown is rude", school).flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "staff"),
+    [
+        ("Mr Brown is lovely but Miss Wood is useless", ("wood",)),
+        ("Mr Brown and Miss Wood are both useless", ("brown", "wood")),
+        ("Mr Brown, Miss Wood and Mr King are a joke", ("brown", "wood", "king")),
+        ("Mr Hill is fine. She is a liar though, the SENCo", ("young",)),
+        ("I spoke to Mr Hill. He is a bully.", ("hill",)),
+    ],
+)
+def test_a_remark_goes_to_the_member_of_staff_it_is_about(
+    engine: RulesEngine, school: SchoolProfile, text: str, staff: tuple[str, ...]
+) -> None:
+    assert engine.evaluate(text, school).staff == staff
+
+
+def test_an_insult_aimed_at_someone_else_does_not_name_staff_negatively(
+    engine: RulesEngine, school: SchoolProfile
+) -> None:
+    verdict = engine.evaluate("Mr Brown had to deal with that idiot dad again", school)
+    assert verdict.categories == ("abuse",)
+    assert verdict.mentioned_staff == ("brown",)

@@ -1,0 +1,101 @@
+"""One message made ready for matching: its words, its sentences and clauses, and the people
+and school it names masked out, so that patterns can say "a member of staff" ({STAFF})."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rules.lexicon import MASK_NAMED, MASK_PUPIL, MASK_SCHOOL, MASK_STAFF, NameWords
+from rules.normalise import Normalised, Token
+from rules.profile import Mention
+
+_SENTENCE = re.compile(r"[.!?]+(?=[\s\"')\]]|$)|[;\n]+")
+_CLAUSE = re.compile(r"[.!?]+(?=[\s\"')\]]|$)|[;\n,:()]+|\s[-\u2013\u2014]\s|\bbut\b")
+# A word of the masked text, or a masked person (the masks are control characters).
+WORD = re.compile(r"[a-z0-9']+|[\x01\x02\x03]+")
+PERSON_MASKS = MASK_STAFF + MASK_PUPIL + MASK_NAMED
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything one evaluation works on. Offsets are into the normalised text."""
+
+    doc: Normalised
+    tokens: tuple[Token, ...]
+    mentions: tuple[Mention, ...]
+    masked: str  # doc.text with roster people, other first names and the school masked
+    sentences: tuple[tuple[int, int], ...]
+    clauses: tuple[tuple[int, int], ...]
+    sentence_starts: tuple[int, ...]
+    clause_starts: tuple[int, ...]
+    school_tokens: frozenset[int]  # tokens naming the school itself
+
+    def sentence_of(self, pos: int) -> int:
+        return max(0, bisect.bisect_right(self.sentence_starts, pos) - 1)
+
+    def clause_of(self, pos: int) -> int:
+        return max(0, bisect.bisect_right(self.clause_starts, pos) - 1)
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        return self.sentences[self.sentence_of(pos)]
+
+    def clause(self, pos: int) -> tuple[int, int]:
+        return self.clauses[self.clause_of(pos)]
+
+    def words(self, start: int, end: int) -> list[str]:
+        return WORD.findall(self.masked, start, end)
+
+
+def build_context(
+    doc: Normalised,
+    tokens: tuple[Token, ...],
+    mentions: Sequence[Mention],
+    school: Sequence[tuple[int, int]],
+    names: NameWords,
+) -> Context:
+    """Mask the people in the text (roster mentions, first names of anyone else) and the
+    school's own name, and find its sentences and clauses."""
+    masks = [(m.start, m.end, MASK_STAFF if m.staff_ids else MASK_PUPIL) for m in mentions]
+    taken = {i for m in mentions for i in range(m.first_token, m.last_token + 1)}
+    school_tokens: set[int] = set()
+    for first, last in school:
+        if not taken.intersection(range(first, last + 1)):
+            masks.append((tokens[first].start, tokens[last].end, MASK_SCHOOL))
+            school_tokens.update(range(first, last + 1))
+    taken |= school_tokens
+    for tok in tokens:
+        if (
+            tok.text in names.first_names
+            and tok.n not in taken
+            and (tok.text not in names.common_words or doc.is_capitalised(tok.start))
+        ):
+            masks.append((tok.start, tok.end, MASK_NAMED))
+    pieces, at = [], 0
+    for start, end, mark in sorted(masks):
+        pieces += [doc.text[at:start], mark * (end - start)]
+        at = end
+    masked = "".join(pieces) + doc.text[at:]
+    sentences, clauses = _segments(_SENTENCE, masked), _segments(_CLAUSE, masked)
+    return Context(
+        doc=doc,
+        tokens=tokens,
+        mentions=tuple(mentions),
+        masked=masked,
+        sentences=sentences,
+        clauses=clauses,
+        sentence_starts=tuple(s for s, _ in sentences),
+        clause_starts=tuple(s for s, _ in clauses),
+        school_tokens=frozenset(school_tokens),
+    )
+
+
+def _segments(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int], ...]:
+    out, at = [], 0
+    for m in pattern.finditer(text):
+        out.append((at, m.end()))
+        at = m.end()
+    out.append((at, max(len(text), at)))
+    return tuple(out)

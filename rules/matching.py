@@ -1,0 +1,183 @@
+"""Finding the lexicon's words and phrases, and private details, in a message.
+
+Terms are looked up word by word. Phrase patterns are only tried near their anchor words: within
+the anchor's sentence and no further than a phrase's length away, so a long message costs what
+its suspicious parts cost.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rules.context import Context
+from rules.lexicon import MASK_PUPIL, MASK_STAFF, About, Lexicon, Mode, Phrase, Rule
+from rules.model import DEFAULT_CLAUSE, Category
+from rules.private import Owner, find_private
+
+_REACH = 150  # characters either side of an anchor word that a phrase may extend over
+_TERM_GAP = re.compile(r"[ \t\-']{1,3}")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A matched term or phrase in the normalised text [start, end)."""
+
+    rule: Rule
+    start: int
+    end: int
+    about: About = About.ANYONE
+    framed: bool = False  # the match itself contains a masked person ("Mrs Shah is a snake")
+
+
+def term_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
+    """Listed words and fixed phrases, skipping names and allow-listed phrases."""
+    tokens = ctx.tokens
+    skip = {i for m in ctx.mentions for i in range(m.first_token, m.last_token + 1)}
+    skip |= _allowed(ctx, lex)
+    hits: list[Hit] = []
+    for tok in tokens:
+        if tok.n in skip:
+            continue
+        for term in lex.terms.get(tok.text, ()):
+            if term.rule.mode is Mode.CLASS:
+                continue
+            last = _follows(ctx, tok.n, term.words)
+            if last is not None and not skip.intersection(range(tok.n, last + 1)):
+                hits.append(Hit(term.rule, tok.start, tokens[last].end))
+    return hits
+
+
+def phrase_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
+    """Phrase patterns, each tried only around the words that anchor it."""
+    has_staff = any(m.staff_ids for m in ctx.mentions)
+    has_pupil = any(m.pupil for m in ctx.mentions)
+    where: dict[str, list[int]] = {}  # word or class -> indices of tokens holding it
+    for tok in ctx.tokens:
+        where.setdefault(tok.text, []).append(tok.n)
+        for cls in lex.word_classes.get(tok.text, ()):
+            where.setdefault(cls, []).append(tok.n)
+        if tok.n in ctx.school_tokens:
+            where.setdefault("SCHOOLNAME", []).append(tok.n)
+    phrases = {id(p): p for key in where for p in lex.phrases_by_anchor.get(key, ())}
+    hits: list[Hit] = []
+    windows: dict[tuple[frozenset[str], frozenset[str]], list[tuple[int, int]]] = {}
+    for phrase in phrases.values():
+        if (phrase.about is About.STAFF and not has_staff) or (
+            phrase.about is About.PUPIL and not has_pupil
+        ):
+            continue
+        for pattern, anchors in zip(phrase.patterns, phrase.pattern_anchors, strict=True):
+            key = (anchors, phrase.also)
+            if key not in windows:  # patterns often share anchors: work them out once
+                windows[key] = _windows(ctx, where, anchors, phrase.also)
+            for w0, w1 in windows[key]:
+                hits.extend(_match(ctx, phrase, pattern, w0, w1))
+    return hits
+
+
+def private_hits(ctx: Context, lex: Lexicon, owner: Callable[[int], Owner]) -> list[Hit]:
+    """Phone numbers, e-mail addresses and profile links that someone else owns.
+    `owner(pos)` says whose the thing at normalised offset `pos` is."""
+    doc = ctx.doc
+
+    def to_norm(offset: int) -> int:
+        return min(bisect.bisect_left(doc.starts, offset), len(doc.text))
+
+    hits = []
+    for item in find_private(doc.original, lambda offset: owner(to_norm(offset)), lex.private):
+        start, end = to_norm(item.start), to_norm(item.end)
+        if start < end:
+            category = Category.PRIVATE
+            rule = Rule(
+                item.rule.rule,
+                category,
+                item.rule.severity,
+                DEFAULT_CLAUSE[category],
+                item.rule.reason,
+                Mode.ALWAYS,
+            )
+            hits.append(Hit(rule, start, end))
+    return hits
+
+
+def _match(
+    ctx: Context, phrase: Phrase, pattern: re.Pattern[str], w0: int, w1: int
+) -> Iterable[Hit]:
+    masked = ctx.masked
+    for m in pattern.finditer(masked, w0, w1):
+        start, end = m.span()
+        s0, s1 = ctx.sentence(start)
+        if start == end or _overlaps_any(phrase.unless, masked, start, end, s0, s1):
+            continue
+        if phrase.context and not any(p.search(masked, s0, s1) for p in phrase.context):
+            continue
+        framed = any(c in m.group() for c in (MASK_STAFF, MASK_PUPIL))
+        yield Hit(phrase.rule, start, end, phrase.about, framed)
+
+
+def _held(where: Mapping[str, list[int]], keys: Iterable[str]) -> set[int]:
+    """Indices of the tokens holding any of `keys`."""
+    out: set[int] = set()
+    for key in keys:
+        out.update(where.get(key, ()))
+    return out
+
+
+def _windows(
+    ctx: Context, where: Mapping[str, list[int]], anchors: frozenset[str], also: frozenset[str]
+) -> list[tuple[int, int]]:
+    """Merged stretches of text around the anchor tokens, each within the token's sentence
+    (and only in sentences holding one of `also`, if given)."""
+    sentences = {ctx.sentence_of(ctx.tokens[n].start) for n in _held(where, also)} if also else None
+    spans = []
+    for n in sorted(_held(where, anchors)):
+        tok = ctx.tokens[n]
+        sentence = ctx.sentence_of(tok.start)
+        if sentences is None or sentence in sentences:
+            s0, s1 = ctx.sentences[sentence]
+            spans.append((max(s0, tok.start - _REACH), min(s1, tok.end + _REACH)))
+    merged: list[tuple[int, int]] = []
+    for w0, w1 in spans:
+        if merged and w0 <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], w1))
+        else:
+            merged.append((w0, w1))
+    return merged
+
+
+def _follows(ctx: Context, i: int, words: tuple[str, ...]) -> int | None:
+    """The index of the last token when `words` are the tokens from i on (within a phrase)."""
+    tokens = ctx.tokens
+    last = i + len(words) - 1
+    if last >= len(tokens):
+        return None
+    for k in range(1, len(words)):
+        gap = ctx.doc.text[tokens[i + k - 1].end : tokens[i + k].start]
+        if tokens[i + k].text != words[k] or not _TERM_GAP.fullmatch(gap):
+            return None
+    return last
+
+
+def _allowed(ctx: Context, lex: Lexicon) -> set[int]:
+    """Indices of tokens inside an allow-listed phrase ("Dick Whittington", "blue tit")."""
+    out: set[int] = set()
+    for tok in ctx.tokens:
+        for words in lex.allow.get(tok.text, ()):
+            last = _follows(ctx, tok.n, words)
+            if last is not None:
+                out.update(range(tok.n, last + 1))
+    return out
+
+
+def _overlaps_any(
+    patterns: Sequence[re.Pattern[str]], text: str, start: int, end: int, lo: int, hi: int
+) -> bool:
+    """Whether one of `patterns`, searched in text[lo:hi], overlaps [start, end)."""
+    for p in patterns:
+        for m in p.finditer(text, lo, hi):
+            if m.start() < end and start < m.end():
+                return True
+    return False

@@ -1,0 +1,247 @@
+"""Whom a remark is aimed at: the writer, a thing, another parent, a member of staff, a pupil.
+
+Context decides. "I'm such an idiot" is aimed at the writer; "our dog is a pig" at a thing;
+"Mr Carter is a clown" at a member of staff; "Mr Moss is a bully, he made Harry stand outside"
+at Mr Moss, not at Harry. A remark about staff that is negated ("isn't rude"), reported ("Mrs
+Cox said the bullying..."), or said warmly ("lovely, thanks") names them, but not negatively.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from rules.context import PERSON_MASKS, Context
+from rules.lexicon import MASK_STAFF, About, Lexicon, Mode, PrivateWords, Rule
+from rules.matching import Hit
+from rules.model import DEFAULT_CLAUSE, Category, Severity
+from rules.private import Owner
+from rules.profile import Mention
+
+_REPORTED = re.compile(
+    r"(?<![a-z])(?:said|says|say|told|tells|asked|asks|explained|explains|mentioned|announced|"
+    r"confirmed|reckons|thinks|wrote|emailed|replied|warned|reminded|informed|let us know|"
+    r"sent|is sending|posted|reported|spoke|talked|assured)(?![a-z])"
+)
+_PRONOUN = re.compile(r"(?<![a-z'])(?:he|she|him|her|his|he's|she's)(?![a-z])")
+_RELATIVE = re.compile(r"^'?s? ?(?:mum|mom|mam|mummy|dad|daddy|mother|father|parents|nan|gran)")
+# Between two people named together: "Mr Moss and Mrs Cox are both useless".
+_TOGETHER = re.compile(r"[\s,&/+]*(?:and|or|nor|plus|&|as well as)?[\s,]*(?:both\s+)?")
+_OWN = frozenset(("my", "our", "mine"))
+_PRONOUNS = frozenset(("he", "she", "they", "him", "her", "he's", "she's", "they're", "hes"))
+_POINTING = frozenset(("that", "this", "the", "those", "these", "thats", "that's"))
+
+HASHTAG_RULE = Rule(
+    "staff.hashtag",
+    Category.STAFF,
+    Severity.MEDIUM,
+    DEFAULT_CLAUSE[Category.STAFF],
+    "a hashtag campaign against them",
+    Mode.CUE,
+)
+
+
+class Aim:
+    """Decides whom remarks are aimed at, from word classes in rules/data/classes.yaml."""
+
+    def __init__(self, lex: Lexicon) -> None:
+        self._self = lex.words_in("SELF")
+        self._things = lex.words_in("NOT_PERSON")
+        self._other = lex.words_in("OTHER") | lex.words_in("PERSON_NOUN")
+        self._others_family = lex.words_in("OTHER_PEOPLE")
+        self._negators = lex.words_in("NEGATOR")
+        self._positive = lex.words_in("POSITIVE")
+        self._mirth = lex.words_in("MIRTH")
+        self._mirth_marks = tuple(w for w in self._mirth if not w.isascii())
+        self._hashtag_negative = lex.names.hashtag_negative
+        self._private: PrivateWords = lex.private
+
+    # -- whose is it --------------------------------------------------------------------------
+
+    def owner(self, ctx: Context, pos: int) -> Owner:
+        """Whose the number, address or link at `pos` is, from the nearest telling word before
+        it in its sentence ("my number", "the office on", "his mobile", "Mrs Shah's email")."""
+        s0, _ = ctx.sentence(pos)
+        window = ctx.masked[max(s0, pos - 60) : pos]
+        words = self._private
+        best: tuple[int, Owner] = (-1, Owner.UNKNOWN)
+        for pattern, owner in (
+            (words.own_cues, Owner.WRITER),
+            (words.public_cues, Owner.PUBLIC),
+            (words.other_cues, Owner.OTHER),
+        ):
+            for m in pattern.finditer(window):
+                if m.start() >= best[0]:
+                    best = (m.start(), owner)
+        for m in re.finditer(f"[{PERSON_MASKS}]+", window):
+            if m.start() >= best[0]:
+                best = (m.start(), Owner.OTHER)
+        return best[1]
+
+    def not_aimed(self, ctx: Context, hit: Hit) -> bool:
+        """An `aimed` remark that is not aimed at another person: its nearest subject before it
+        is the writer or a thing ("I'm an idiot", "our dog is a pig"), the writer's own family
+        ("my son has ADHD", "my husband is a muppet"), or it is a mild remark made fondly ("he's
+        such a clown, always making everyone laugh")."""
+        if hit.rule.mode is not Mode.AIMED:
+            return False
+        private = hit.rule.category is Category.PRIVATE
+        mild = hit.rule.severity is Severity.LOW and hit.rule.category is Category.ABUSE
+        if mild and self.kindly(ctx, hit.start):
+            return True
+        c0, _ = ctx.clause(hit.start)
+        words = ctx.words(c0, hit.start)
+        thing = False  # "our dog is a pig", unless a person comes before: "whoever ... my drive"
+        for k in range(len(words) - 1, -1, -1):
+            word = words[k]
+            if word in self._things:
+                thing = True
+            elif word in self._self or (word in _OWN and private):
+                return not thing or private
+            elif word in _POINTING and not thing and hit.rule.category is Category.ABUSE:
+                return False  # "I hate that cow": aimed at whoever "that" points to
+            elif word[0] in PERSON_MASKS or word in self._other:
+                own = k > 0 and words[k - 1] in _OWN
+                if word in _PRONOUNS and private:
+                    own = self._own_family_before(ctx, c0)  # "my son ... he has autism"
+                return own and (private or mild)
+        return thing
+
+    def kindly(self, ctx: Context, pos: int) -> bool:
+        """Whether the remark at `pos` is made warmly: a warm word in its clause ("lovely",
+        "thanks"), or laughter anywhere in its sentence ("always making everyone laugh", 😂)."""
+        s0, s1 = ctx.sentence(pos)
+        if any(mark in ctx.masked[s0:s1] for mark in self._mirth_marks):
+            return True
+        if any(w in self._mirth for w in ctx.words(s0, s1)):
+            return True
+        return any(w in self._positive for w in ctx.words(*ctx.clause(pos)))
+
+    def _own_family_before(self, ctx: Context, pos: int) -> bool:
+        """Whether the person last named before `pos` in its sentence is the writer's family."""
+        s0, _ = ctx.sentence(pos)
+        words = ctx.words(s0, pos)
+        for k in range(len(words) - 1, 0, -1):
+            if words[k][0] in PERSON_MASKS:
+                return False
+            if words[k] in self._other and words[k] not in _PRONOUNS:
+                return words[k - 1] in _OWN
+        return False
+
+    # -- whom is it about ---------------------------------------------------------------------
+
+    def staff_targets(
+        self, ctx: Context, hits: Sequence[Hit], direct: set[Hit]
+    ) -> list[tuple[Mention, Hit]]:
+        """(staff mention, negative remark) pairs. A remark goes to the member of staff it
+        frames ("Mrs Shah is a snake"), else the nearest named before it in its clause or
+        sentence (all of them if named together: "Mr Moss and Mrs Cox are useless"), else one
+        named in the sentence before when this one says "he" or "she" and names nobody."""
+        staff = [m for m in ctx.mentions if m.staff_ids]
+        pairs: dict[int, tuple[Mention, Hit]] = {}
+        for m in staff:
+            if m.via == "hashtag" and set(m.tag_words) & self._hashtag_negative:
+                pairs[m.start] = (m, Hit(HASHTAG_RULE, m.start, m.end, About.STAFF, True))
+        cues = [
+            h
+            for h in hits
+            if h.about is not About.PUPIL
+            and (
+                (h.rule.mode is Mode.CUE and h.rule.category is not Category.PRIVATE)
+                or (h in direct and h.rule.category is not Category.COMPLAINT)
+            )
+        ]
+        for h in sorted(cues, key=lambda h: h.start):
+            group = self._staff_for(ctx, h, staff)
+            earlier = [m for m in group if m.end <= h.start]
+            nearest = earlier[-1] if earlier else group[0] if group else None
+            if nearest is None or not self._counts(ctx, nearest, h, direct):
+                continue
+            for m in group:
+                pairs.setdefault(m.start, (m, h))
+        return sorted(pairs.values(), key=lambda pair: pair[0].start)
+
+    def pupil_targets(
+        self, ctx: Context, hits: Sequence[Hit], direct: set[Hit]
+    ) -> Iterable[tuple[Mention, Hit]]:
+        """(pupil mention, negative remark) pairs: the pupil is the subject of a remark in the
+        same clause (or a pupil rule in the same sentence), with no member of staff in between."""
+        cues = [
+            h
+            for h in hits
+            if h.about is not About.STAFF
+            and h.rule.category not in (Category.PRIVATE, Category.COMPLAINT)
+            and (h.rule.mode is Mode.CUE or h in direct)
+        ]
+        for m in (m for m in ctx.mentions if m.pupil):
+            if _RELATIVE.match(ctx.masked[m.end : m.end + 12]):
+                continue  # "Isla's mum ...": about the parent, not the child
+            clause, sentence = ctx.clause_of(m.start), ctx.sentence_of(m.start)
+            for h in cues:
+                near = ctx.clause_of(h.start) == clause or (
+                    h.about is About.PUPIL and ctx.sentence_of(h.start) == sentence
+                )
+                if not near or (h.start < m.start and not h.framed and h.about is not About.PUPIL):
+                    continue
+                if MASK_STAFF in ctx.masked[min(m.end, h.start) : max(m.start, h.start)]:
+                    continue
+                if self._counts(ctx, m, h, direct):
+                    yield m, h
+                    break
+
+    def _staff_for(self, ctx: Context, h: Hit, staff: Sequence[Mention]) -> list[Mention]:
+        framed = [m for m in staff if h.start <= m.start < h.end]
+        if framed:
+            return self._together(ctx, staff, framed[0])
+        sentence = ctx.sentence_of(h.start)
+        same = [m for m in staff if ctx.sentence_of(m.start) == sentence]
+        if not same:
+            before = [m for m in staff if ctx.sentence_of(m.start) == sentence - 1]
+            if before and self._linked(ctx, sentence):
+                return self._together(ctx, staff, before[-1])
+            return []
+        clause = ctx.clause_of(h.start)
+        pool = [m for m in same if ctx.clause_of(m.start) == clause] or same
+        earlier = [m for m in pool if m.end <= h.start]
+        return self._together(ctx, staff, earlier[-1] if earlier else pool[0])
+
+    def _together(self, ctx: Context, staff: Sequence[Mention], m: Mention) -> list[Mention]:
+        """`m` and the members of staff listed with it ("Mr Moss, Mrs Cox and Mr Bush")."""
+        k = staff.index(m)
+        lo = hi = k
+        while lo > 0 and _TOGETHER.fullmatch(ctx.masked[staff[lo - 1].end : staff[lo].start]):
+            lo -= 1
+        while hi + 1 < len(staff) and _TOGETHER.fullmatch(
+            ctx.masked[staff[hi].end : staff[hi + 1].start]
+        ):
+            hi += 1
+        return list(staff[lo : hi + 1])
+
+    def _linked(self, ctx: Context, sentence: int) -> bool:
+        """Whether a sentence says "he"/"she" and names nobody itself."""
+        s0, s1 = ctx.sentences[sentence]
+        if any(s0 <= m.start < s1 for m in ctx.mentions):
+            return False
+        return bool(_PRONOUN.search(ctx.masked, s0, s1))
+
+    def _counts(self, ctx: Context, m: Mention, h: Hit, direct: set[Hit]) -> bool:
+        """Whether remark h is really about mention m: not negated, not reported speech, not
+        said warmly, and not aimed at someone else in between ("that idiot dad")."""
+        if h.framed and h.start <= m.start < h.end:
+            return True
+        if h in direct and h.rule.category is not Category.ABUSE:
+            return True
+        s0, _ = ctx.sentence(h.start)
+        before = ctx.words(max(s0, h.start - 24), h.start)[-2:]
+        if any(w in self._negators or w.endswith("n't") for w in before):
+            return False
+        if m.end <= h.start:
+            if _REPORTED.search(ctx.masked, m.end, h.start):
+                return False
+            between = ctx.masked[m.end : h.start]
+            if any(c in between for c in PERSON_MASKS):
+                return False  # someone else is named in between
+        after = ctx.words(h.end, min(len(ctx.masked), h.end + 16))[:1]
+        if h in direct and after and after[0] in self._others_family:
+            return False  # "deal with that idiot dad": aimed at the dad
+        return not (h.rule.mode is Mode.CUE and not h.framed and self.kindly(ctx, h.start))
