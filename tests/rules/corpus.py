@@ -68,6 +68,8 @@ ABUSE: list[Positive] = [
     ("I hate that bitch", ("abuse",), ()),
     ("shut up Kerry you know nothing", ("abuse",), ()),
     ("You lot are pathetic", ("abuse",), ()),
+    ("Are you thick or something?", ("abuse",), ()),
+    ("Get back in your box", ("abuse",), ()),
 ]
 
 THREAT: list[Positive] = [
@@ -94,6 +96,9 @@ THREAT: list[Positive] = [
     ("I'll put him in hospital", ("threat",), ()),
     ("someone's going to get hurt", ("threat",), ()),
     ("I won't be responsible for what I do", ("threat",), ()),
+    ("Next time she says that I'm decking her", ("threat",), ()),
+    ("I'm bringing a knife to the gate tomorrow", ("threat",), ()),
+    ("That teacher wants shooting", ("threat",), ()),
 ]
 
 DISCRIMINATION: list[Positive] = [
@@ -112,6 +117,9 @@ DISCRIMINATION: list[Positive] = [
     ("Mr Kowalski is a dirty polack", ("discrimination", "staff"), ("kowalski",)),
     ("Is he special needs or something lol", ("discrimination",), ()),
     ("n1gg3r", ("discrimination",), ()),
+    ("those caravan lot are all thieves", ("discrimination",), ()),
+    ("He shouldn't be in a normal school", ("discrimination",), ()),
+    ("black kids are always trouble", ("discrimination",), ()),
     (
         "don't let your kids play with the traveller kids, you know what they're like",
         ("discrimination",),
@@ -196,6 +204,8 @@ COMPLAINT: list[Positive] = [
     ("Let's all write to Ofsted about this school", ("complaint",), ()),
     ("Don't bother complaining, they never listen", ("complaint",), ()),
     ("The school is covering it up", ("complaint",), ()),
+    ("Another term of chaos at this school", ("complaint",), ()),
+    ("Honestly the SLT here are clowns", ("complaint",), ()),
 ]
 
 NEGATIVES: list[tuple[str]] = [
@@ -318,4 +328,10 @@ NEGATIVES: list[tuple[str]] = [
     ("She's going to get it done at the weekend",),
     ("The school's attitude to reading is brilliant",),
     ("Mr Hill doesn't know what time the trip ends",),
+    ("Are you going to the fair or something?",),
+    ("I'm taking a knife and fork to the picnic",),
+    ("The caravan site by the beach is lovely",),
+    ("Chaos at home this morning, who hid my keys",),
+    ("My reg is AB12 CDE if you need to move my car",),
+    ("She's going to get a certificate in assembly!",),
 ]
