@@ -79,6 +79,7 @@ class Normaliser:
 
     def __init__(self, known: Sequence[str], confusables: Mapping[str, str]) -> None:
         self._known = frozenset(known)
+        self._longest = max((len(w) for w in known), default=0)
         self._squeezed: dict[str, str] = {}
         for w in known:
             if _squeeze(w) != w:
@@ -174,26 +175,19 @@ class Normaliser:
         return edits
 
     def _spacing_edits(self, text: str) -> list[_Edit]:
+        """Join letters written apart ("f u c k") where they spell a known word, longest first;
+        words are at most `_longest` letters, which keeps long runs of single letters cheap."""
         edits: list[_Edit] = []
         for m in _SPACED.finditer(text):
-            letters = [
-                (m.start() + i, _LEET_DIGITS.get(c, c))
-                for i, c in enumerate(m.group())
-                if c.isalnum()
-            ]
+            letters = "".join(_LEET_DIGITS.get(c, c) for c in m.group() if c.isalnum())
+            places = [m.start() + i for i, c in enumerate(m.group()) if c.isalnum()]
             i = 0
             while i < len(letters) - 2:
-                for j in range(len(letters), i + 2, -1):
-                    word = "".join(c for _, c in letters[i:j])
+                for j in range(min(len(letters), i + self._longest), i + 2, -1):
+                    word = letters[i:j]
                     if word in self._known or _collapse(word) in self._known:
-                        edits.append(
-                            _Edit(
-                                letters[i][0],
-                                letters[j - 1][0] + 1,
-                                word,
-                                picks=tuple(p for p, _ in letters[i:j]),
-                            )
-                        )
+                        picks = tuple(places[i:j])
+                        edits.append(_Edit(picks[0], picks[-1] + 1, word, picks=picks))
                         i = j
                         break
                 else:

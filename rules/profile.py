@@ -222,7 +222,8 @@ class SchoolProfile:
         return capital and (person or not _sentence_start(doc, tokens, i))
 
     def _fuzzy_surname(self, word: str, lex: Lexicon) -> _Name | None:
-        if len(word) < 3 or not word.isalpha() or word in lex.names.not_names:
+        names = lex.names
+        if len(word) < 3 or not word.isalpha() or word in names.not_names or word in names.titles:
             return None
         hit = process.extractOne(
             word, self._surnames, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF

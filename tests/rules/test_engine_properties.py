@@ -69,3 +69,12 @@ def test_a_huge_message_is_analysed_in_bounded_length(
     text = "the trip is on Friday. " * 400 + " you idiot"
     assert not engine.evaluate(text, school).flagged  # beyond the analysed length
     assert engine.evaluate("you idiot " + text, school).flagged
+
+
+def test_pathological_messages_are_still_evaluated(
+    engine: RulesEngine, school: SchoolProfile
+) -> None:
+    # single letters by the thousand, dotted words, repeated letters: all within the cap
+    assert not engine.evaluate("a " * 3000, school).flagged
+    assert engine.evaluate("c.u.n.t." * 600, school).flagged
+    assert not engine.evaluate("o" * 5000, school).flagged
