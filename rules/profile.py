@@ -306,8 +306,12 @@ def _roster_names(
             by_words.setdefault((w, kind), []).append(ident)
 
     for s in staff:
-        add(s.last, Kind.SURNAME, s.id)
-        add(s.last + "s", Kind.SURNAME, s.id)  # "Mr Carters letters": a missing apostrophe
+        for last in {s.last, "".join(words(s.last))}:  # O'Connor is also written OConnor
+            add(last, Kind.SURNAME, s.id)
+            add(last + "s", Kind.SURNAME, s.id)  # "Mr Carters letters": a missing apostrophe
+        if s.title and "-" in s.last:  # Mrs Smith-Jones may be "Mrs Smith" or "Mrs Jones"
+            for part in s.last.split("-"):
+                add(f"{s.title} {part}", Kind.ALIAS, s.id)
         if s.first:
             add(s.first, Kind.FIRST, s.id)
             add(f"{s.first} {s.last}", Kind.FULL, s.id)

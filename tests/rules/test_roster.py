@@ -123,3 +123,19 @@ def test_the_school_is_recognised_by_its_name(engine: RulesEngine) -> None:
     assert not engine.evaluate("St Mary's is lovely in the spring", school).flagged
     unnamed = SchoolProfile.build("stm", [])
     assert not engine.evaluate("St Mary's is a joke", unnamed).flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mrs oconnor said so", "Mrs O Connor said so", "O'Connor said so", "Mr Smith said so",
+     "Mr Jones said so", "Smith-Jones said so"],
+)  # fmt: skip
+def test_surnames_with_apostrophes_and_hyphens(engine: RulesEngine, text: str) -> None:
+    school = SchoolProfile.build(
+        "x",
+        [
+            StaffMember("oconnor", "Mrs", "Siobhan", "O'Connor"),
+            StaffMember("sj", "Mr", "Dan", "Smith-Jones"),
+        ],
+    )
+    assert len(engine.evaluate(text, school).mentioned_staff) == 1
