@@ -118,7 +118,14 @@ class Lexicon:
     terms: Mapping[str, tuple[Term, ...]]  # first word -> terms starting with it
     classes: Mapping[str, frozenset[str]]  # class name -> words and phrases
     word_classes: Mapping[str, frozenset[str]]  # single word -> classes it belongs to
-    phrases_by_anchor: Mapping[str, tuple[Phrase, ...]]  # word or class -> phrases to try
+    # word or class -> the (phrase, pattern index) pairs to try where it occurs
+    patterns_by_anchor: Mapping[str, tuple[tuple[Phrase, int], ...]]
+
+    @property
+    def phrases(self) -> tuple[Phrase, ...]:
+        found = {id(p): p for pairs in self.patterns_by_anchor.values() for p, _ in pairs}
+        return tuple(found.values())
+
     allow: Mapping[str, tuple[tuple[str, ...], ...]]  # first word -> allowed phrases
     names: NameWords
     private: PrivateWords
@@ -168,7 +175,7 @@ def load_lexicon() -> Lexicon:
     def compile_all(value: Any, where: str) -> tuple[re.Pattern[str], ...]:
         return tuple(_compile(p, frozen, macros, where) for p in _list(value, where))
 
-    phrases: dict[str, list[Phrase]] = {}
+    patterns: dict[str, list[tuple[Phrase, int]]] = {}
     for where, entry in _entries(phrases_file.get("rules"), "phrases.yaml"):
         anchors = [_anchor(a, frozen, where) for a in _list(entry.get("anchors"), where)]
         sources = [str(p) for p in _list(entry.get("patterns"), where)]
@@ -181,8 +188,9 @@ def load_lexicon() -> Lexicon:
             About(entry.get("about", About.ANYONE)),
             frozenset(_anchor(a, frozen, where) for a in _list(entry.get("also", []), where)),
         )
-        for anchor in anchors:
-            phrases.setdefault(anchor, []).append(phrase)
+        for i, named in enumerate(phrase.pattern_anchors):
+            for anchor in named:
+                patterns.setdefault(anchor, []).append((phrase, i))
     allow: dict[str, list[tuple[str, ...]]] = {}
     for text in _list(_mapping(data["allow.yaml"], "allow.yaml").get("phrases"), "allow.yaml"):
         allowed = _tokens(text)
@@ -201,7 +209,7 @@ def load_lexicon() -> Lexicon:
         terms={k: tuple(v) for k, v in terms.items()},
         classes=frozen,
         word_classes={k: frozenset(v) for k, v in word_classes.items()},
-        phrases_by_anchor={k: tuple(v) for k, v in phrases.items()},
+        patterns_by_anchor={k: tuple(v) for k, v in patterns.items()},
         allow={k: tuple(v) for k, v in allow.items()},
         names=names,
         private=_private(_mapping(data["private.yaml"], "private.yaml")),

@@ -61,20 +61,22 @@ def phrase_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
             where.setdefault(cls, []).append(tok.n)
         if tok.n in ctx.school_tokens:
             where.setdefault("SCHOOLNAME", []).append(tok.n)
-    phrases = {id(p): p for key in where for p in lex.phrases_by_anchor.get(key, ())}
+    todo: dict[tuple[int, int], tuple[Phrase, int]] = {}
+    for key in where:
+        for phrase, i in lex.patterns_by_anchor.get(key, ()):
+            todo.setdefault((id(phrase), i), (phrase, i))
     hits: list[Hit] = []
     windows: dict[tuple[frozenset[str], frozenset[str]], list[tuple[int, int]]] = {}
-    for phrase in phrases.values():
+    for phrase, i in todo.values():
         if (phrase.about is About.STAFF and not has_staff) or (
             phrase.about is About.PUPIL and not has_pupil
         ):
             continue
-        for pattern, anchors in zip(phrase.patterns, phrase.pattern_anchors, strict=True):
-            key = (anchors, phrase.also)
-            if key not in windows:  # patterns often share anchors: work them out once
-                windows[key] = _windows(ctx, where, anchors, phrase.also)
-            for w0, w1 in windows[key]:
-                hits.extend(_match(ctx, phrase, pattern, w0, w1))
+        near = (phrase.pattern_anchors[i], phrase.also)
+        if near not in windows:  # patterns often share anchors: work them out once
+            windows[near] = _windows(ctx, where, *near)
+        for w0, w1 in windows[near]:
+            hits.extend(_match(ctx, phrase, phrase.patterns[i], w0, w1))
     return hits
 
 
@@ -118,11 +120,11 @@ def _match(
         yield Hit(phrase.rule, start, end, phrase.about, framed)
 
 
-def _held(where: Mapping[str, list[int]], keys: Iterable[str]) -> set[int]:
+def _held(where: Mapping[str, list[int]], keys: frozenset[str]) -> set[int]:
     """Indices of the tokens holding any of `keys`."""
     out: set[int] = set()
-    for key in keys:
-        out.update(where.get(key, ()))
+    for key in where.keys() & keys:
+        out.update(where[key])
     return out
 
 
