@@ -65,19 +65,52 @@ def phrase_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
     for key in where:
         for phrase, i in lex.patterns_by_anchor.get(key, ()):
             todo.setdefault((id(phrase), i), (phrase, i))
+    reach = _Reach(ctx)
     hits: list[Hit] = []
-    windows: dict[tuple[frozenset[str], frozenset[str]], list[tuple[int, int]]] = {}
     for phrase, i in todo.values():
         if (phrase.about is About.STAFF and not has_staff) or (
             phrase.about is About.PUPIL and not has_pupil
         ):
             continue
-        near = (phrase.pattern_anchors[i], phrase.also)
-        if near not in windows:  # patterns often share anchors: work them out once
-            windows[near] = _windows(ctx, where, *near)
-        for w0, w1 in windows[near]:
+        allowed = reach.sentences(_held(where, phrase.also)) if phrase.also else None
+        for w0, w1 in reach.windows(_held(where, phrase.pattern_anchors[i]), allowed):
             hits.extend(_match(ctx, phrase, phrase.patterns[i], w0, w1))
     return hits
+
+
+class _Reach:
+    """The stretch of text a phrase anchored at each token may cover: its sentence, and no
+    further than `_REACH` characters either side. Worked out once per message."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._sentence: list[int] = []
+        self._span: list[tuple[int, int]] = []
+        for tok in ctx.tokens:
+            sentence = ctx.sentence_of(tok.start)
+            s0, s1 = ctx.sentences[sentence]
+            self._sentence.append(sentence)
+            self._span.append((max(s0, tok.start - _REACH), min(s1, tok.end + _REACH)))
+        self._cache: dict[tuple[frozenset[int], frozenset[int] | None], list[tuple[int, int]]] = {}
+
+    def sentences(self, tokens: set[int]) -> frozenset[int]:
+        return frozenset(self._sentence[n] for n in tokens)
+
+    def windows(self, tokens: set[int], sentences: frozenset[int] | None) -> list[tuple[int, int]]:
+        """Merged stretches around `tokens`, only in `sentences` if given."""
+        key = (frozenset(tokens), sentences)
+        found = self._cache.get(key)
+        if found is None:
+            merged: list[tuple[int, int]] = []
+            for n in sorted(tokens):
+                if sentences is not None and self._sentence[n] not in sentences:
+                    continue
+                w0, w1 = self._span[n]
+                if merged and w0 <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], w1))
+                else:
+                    merged.append((w0, w1))
+            found = self._cache[key] = merged
+        return found
 
 
 def private_hits(ctx: Context, lex: Lexicon, owner: Callable[[int], Owner]) -> list[Hit]:
@@ -126,28 +159,6 @@ def _held(where: Mapping[str, list[int]], keys: frozenset[str]) -> set[int]:
     for key in where.keys() & keys:
         out.update(where[key])
     return out
-
-
-def _windows(
-    ctx: Context, where: Mapping[str, list[int]], anchors: frozenset[str], also: frozenset[str]
-) -> list[tuple[int, int]]:
-    """Merged stretches of text around the anchor tokens, each within the token's sentence
-    (and only in sentences holding one of `also`, if given)."""
-    sentences = {ctx.sentence_of(ctx.tokens[n].start) for n in _held(where, also)} if also else None
-    spans = []
-    for n in sorted(_held(where, anchors)):
-        tok = ctx.tokens[n]
-        sentence = ctx.sentence_of(tok.start)
-        if sentences is None or sentence in sentences:
-            s0, s1 = ctx.sentences[sentence]
-            spans.append((max(s0, tok.start - _REACH), min(s1, tok.end + _REACH)))
-    merged: list[tuple[int, int]] = []
-    for w0, w1 in spans:
-        if merged and w0 <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], w1))
-        else:
-            merged.append((w0, w1))
-    return merged
 
 
 def _follows(ctx: Context, i: int, words: tuple[str, ...]) -> int | None:
