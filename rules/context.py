@@ -13,7 +13,11 @@ from rules.normalise import Normalised, Token
 from rules.profile import Mention
 
 _SENTENCE = re.compile(r"[.!?]+(?=[\s\"')\]]|$)|[;\n]+")
-_CLAUSE = re.compile(r"[.!?]+(?=[\s\"')\]]|$)|[;\n,:()]+|\s[-\u2013\u2014]\s|\bbut\b")
+_CLAUSE = re.compile(
+    r"[.!?]+(?=[\s\"')\]]|$)|[;\n,:()]+|\s[-\u2013\u2014]\s"
+    r"|\b(?:but|because|cos|coz|although|though|whereas|while|whilst)\b"
+    r"|\bso(?= (?:i|i'm|we|he|she|they|it|you|the|my|our|now|then)\b)"  # "so" joining clauses
+)
 # A word of the masked text, or a masked person (the masks are control characters).
 WORD = re.compile(r"[a-z0-9']+|[\x01\x02\x03]+")
 PERSON_MASKS = MASK_STAFF + MASK_PUPIL + MASK_NAMED

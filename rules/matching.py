@@ -30,6 +30,7 @@ class Hit:
     end: int
     about: About = About.ANYONE
     framed: bool = False  # the match itself contains a masked person ("Mrs Shah is a snake")
+    word: bool = False  # a single listed word or fixed phrase, not a phrase pattern
 
 
 def term_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
@@ -46,7 +47,7 @@ def term_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
                 continue
             last = _follows(ctx, tok.n, term.words)
             if last is not None and not skip.intersection(range(tok.n, last + 1)):
-                hits.append(Hit(term.rule, tok.start, tokens[last].end))
+                hits.append(Hit(term.rule, tok.start, tokens[last].end, word=True))
     return hits
 
 

@@ -201,7 +201,10 @@ class Aim:
                 return self._together(ctx, staff, before[-1])
             return []
         clause = ctx.clause_of(h.start)
-        pool = [m for m in same if ctx.clause_of(m.start) == clause] or same
+        pool = [m for m in same if ctx.clause_of(m.start) == clause]
+        if not pool and h.word and h.rule.mode is Mode.CUE:
+            return []  # a lone word ("awful") only counts in the clause that names them
+        pool = pool or same
         earlier = [m for m in pool if m.end <= h.start]
         return self._together(ctx, staff, earlier[-1] if earlier else pool[0])
 

@@ -333,5 +333,9 @@ NEGATIVES: list[tuple[str]] = [
     ("The caravan site by the beach is lovely",),
     ("Chaos at home this morning, who hid my keys",),
     ("My reg is AB12 CDE if you need to move my car",),
+    ("My husband has eaten all the biscuits, I'll kill him",),
+    ("I could strangle my kids some days",),
+    ("Poor Mr Brown, someone scratched his car, awful",),
+    ("Mrs Patel was off so the assembly was a bit of a shambles",),
     ("She's going to get a certificate in assembly!",),
 ]
