@@ -88,6 +88,7 @@ class NameWords:
     hashtag_negative: frozenset[str]
     school_words: frozenset[str]
     school_kinds: frozenset[str]
+    number_words: tuple[str, ...]  # "zero", "one"... for year groups written in words
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +291,7 @@ def _names(d: Mapping[str, Any]) -> NameWords:
         hashtag_negative=words("hashtag_negative"),
         school_words=words("school_words"),
         school_kinds=words("school_kinds"),
+        number_words=tuple(_word(w) for w in _list(d.get("number_words"), "names.yaml")),
     )
 
 

@@ -22,26 +22,6 @@ from rules.roster import StaffMember
 
 _FUZZY_CUTOFF = 85.0  # rapidfuzz ratio: "mos" ~ "moss" (86), "shaw" !~ "shah" (75)
 _CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-_NUMBER_WORDS = dict(
-    enumerate(
-        [
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-        ],
-        1,
-    )
-)
 
 
 class Kind(StrEnum):
@@ -372,17 +352,13 @@ def _role_variants(role: str, lex: Lexicon) -> set[str]:
     for group in lex.names.role_synonyms:
         if key in group:
             out.update(group)
+    spelt = lex.names.number_words
     for variant in list(out):
         m = re.search(r"\byear (\d+)\b", variant)
         if m:
             n = m.group(1)
-            for form in (
-                f"yr {n}",
-                f"y{n}",
-                f"yr{n}",
-                f"year{n}",
-                f"year {_NUMBER_WORDS.get(int(n), n)}",
-            ):
+            words = f"year {spelt[int(n)]}" if int(n) < len(spelt) else f"year {n}"
+            for form in (f"yr {n}", f"y{n}", f"yr{n}", f"year{n}", words):
                 out.add(variant[: m.start()] + form + variant[m.end() :])
     return out
 
