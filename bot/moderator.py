@@ -28,7 +28,8 @@ def build_profile(school: School) -> SchoolProfile:
         StaffMember(s.id, s.title, s.first, s.last, tuple(s.roles), tuple(s.aliases))
         for s in school.staff
     ]
-    return SchoolProfile.build(school.id, staff, tuple(school.pupils))
+    # The school's own name lets the core recognise complaints about it ("Riverside is a joke").
+    return SchoolProfile.build(school.id, staff, tuple(school.pupils), names=(school.name,))
 
 
 def new_key() -> str:
