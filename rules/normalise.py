@@ -5,7 +5,7 @@ the map, so a reminder shows exactly what the person wrote.
 
 Steps, in order:
 1. per character: Unicode NFKC, case-fold, accents dropped, look-alike Cyrillic/Greek letters to
-   Latin, zero-width and other format characters removed, curly apostrophes to "'";
+   Latin, zero-width, format and unseen control characters removed, curly apostrophes to "'";
 2. leetspeak inside words ("sh1t", "turn3r", "w@nker") and starred words ("f*ck") resolved;
 3. letters repeated three or more times collapsed ("stuuupid", "moronnnn");
 4. spaced or dotted letters joined when they spell a known word ("f u c k", "c.u.n.t").
@@ -27,7 +27,6 @@ MAX_CHARS = 4000  # analysed length: huge messages stay bounded in time
 
 _APOSTROPHES = str.maketrans({c: "'" for c in "\u2018\u2019\u201b\u02bc\u0060\u00b4\u2032"})
 _DROP = frozenset({"Cf", "Mn", "Me", "Cs", "Co", "Cn"})
-_SPACE_CONTROLS = frozenset("\t\r\x0b\x0c")
 
 # Characters a leet word may contain besides letters, and what each stands for.
 _LEET_DIGITS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g"}
@@ -93,7 +92,7 @@ class Normaliser:
 
     def __call__(self, text: str) -> Normalised:
         text = text[:MAX_CHARS]
-        if text.isascii():
+        if not _SPECIAL.search(text):
             folded = _fold_ascii(text)
             starts = list(range(len(folded)))
             ends = [i + 1 for i in starts]
@@ -106,11 +105,11 @@ class Normaliser:
         return Normalised(text, folded, tuple(starts), tuple(ends))
 
     def _fold(self, text: str) -> tuple[str, list[int], list[int]]:
-        """Fold character by character, but runs of ASCII in one go (most of any message)."""
+        """Fold character by character, but runs of plain ASCII in one go (most of any message)."""
         out: list[str] = []
         starts: list[int] = []
         at = 0
-        for m in _NON_ASCII.finditer(text):
+        for m in _SPECIAL.finditer(text):
             out.append(_fold_ascii(text[at : m.start()]))
             starts.extend(range(at, m.start()))
             for i in range(m.start(), m.end()):
@@ -258,8 +257,8 @@ def _char_folder(confusables: Mapping[int, str]) -> Callable[[str], str]:
     def fold(c: str) -> str:
         if c == "\n":
             return c
-        if c in _SPACE_CONTROLS or unicodedata.category(c) == "Cc":
-            return " "
+        if unicodedata.category(c) == "Cc":  # tabs and the like are spaces; the rest unseen
+            return " " if c.isspace() else ""
         folded = unicodedata.normalize("NFKC", c).casefold()
         decomposed = unicodedata.normalize("NFKD", folded)
         kept = "".join(ch for ch in decomposed if unicodedata.category(ch) not in _DROP)
@@ -268,7 +267,8 @@ def _char_folder(confusables: Mapping[int, str]) -> Callable[[str], str]:
     return fold
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# Characters folded one at a time: beyond ASCII, and controls other than tabs and newlines.
+_SPECIAL = re.compile(r"[^\t\n\r\x0b\x0c\x20-\x7e]+")
 _ASCII_FOLD = str.maketrans({"`": "'", "\t": " ", "\r": " ", "\x0b": " ", "\x0c": " "})
 
 
