@@ -33,6 +33,7 @@ from bot.moderator import Moderator
 from bot.platform import Capability, Platform
 from bot.policy import Policy, alert_recipients
 from bot.store import ActionRow, Store
+from bot.wellformed import well_formed
 from rules import RulesEngine
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class Core:
 
     async def on_message(self, message: ChatMessage) -> None:
         try:
-            await self.moderator.on_message(message)
+            await self.moderator.on_message(well_formed(message))
         except Exception:
             # Never the text: only where it came from.
             log.exception(
@@ -86,21 +87,21 @@ class Core:
 
     async def on_command(self, command: Command) -> Reply:
         try:
-            return await self.commands.on_command(command)
+            return await self.commands.on_command(well_formed(command))
         except Exception:
             log.exception("command /%s failed in %s", command.name, command.chat.chat_id)
             return SORRY
 
     async def on_button(self, press: ButtonPress) -> Reply:
         try:
-            return await self.commands.on_button(press)
+            return await self.commands.on_button(well_formed(press))
         except Exception:
             log.exception("button %s %s failed", press.action, press.key)
             return SORRY
 
     async def on_member_joined(self, chat: ChatRef, user: UserRef) -> None:
         try:
-            await self._welcome(chat, user)
+            await self._welcome(well_formed(chat), well_formed(user))
         except Exception:
             log.exception("could not welcome a member in %s chat %s", chat.platform, chat.chat_id)
 
