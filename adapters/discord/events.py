@@ -24,7 +24,11 @@ def user_ref(user: discord.User | discord.Member) -> UserRef:
 
 
 def is_written_by_a_person(message: discord.Message) -> bool:
-    return not message.author.bot and message.type in _WRITTEN
+    author = getattr(message, "author", None)  # discord.py leaves it out if the payload does
+    if author is None:
+        log.warning("skipped a malformed Discord message %s: it has no author", message.id)
+        return False
+    return not author.bot and message.type in _WRITTEN
 
 
 def attachment_kinds(message: discord.Message) -> tuple[str, ...]:
@@ -42,7 +46,8 @@ def _kind(content_type: str) -> str:
 
 def text_of(message: discord.Message) -> str:
     """What the member wrote, or forwarded: a forward has no text of its own."""
-    return message.content or "\n".join(s.content for s in message.message_snapshots if s.content)
+    own = message.content if isinstance(message.content, str) else ""  # whatever the payload said
+    return own or "\n".join(s.content for s in message.message_snapshots if s.content)
 
 
 def chat_message(message: discord.Message, chat: ChatRef, *, edited: bool) -> ChatMessage:

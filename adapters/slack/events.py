@@ -45,7 +45,10 @@ def user_ref(user: str, name: str = "") -> UserRef:
 
 
 def ts_to_datetime(ts: str) -> datetime:
-    return datetime.fromtimestamp(float(ts), UTC)
+    try:
+        return datetime.fromtimestamp(float(ts), UTC)
+    except (OverflowError, OSError) as error:  # a number, but no moment a clock can hold
+        raise ValueError("timestamp out of range") from error
 
 
 def plain_text(text: str) -> str:
