@@ -33,6 +33,7 @@ from . import mapping
 from .application import TelegramApp
 from .chats import ChatDirectory
 from .errors import describe
+from .links import deep_link
 from .members import JoinGate, JoinTracker
 from .rights import rights_of
 
@@ -50,6 +51,9 @@ GROUP_COMMANDS = (
 # Telegram shows at most 200 characters in the notification that answers a button press.
 _ANSWER_LIMIT = 200
 _NOT_OURS = "This button is no longer in use."
+_ANSWER_IN_PRIVATE = (
+    "I answer commands in private. Please open {link}, press Start, then send the command again."
+)
 
 _NEW = filters.UpdateType.MESSAGE  # not edits
 
@@ -264,8 +268,22 @@ def _present(member: ChatMember) -> bool:
 
 
 async def _reply(message: Message, reply: Reply) -> None:
-    """The core's answer to a command: a reply to the caller's message (quoted in groups)."""
+    """The core's answer to a command. Telegram has no reply only the caller sees, so in a
+    group a private answer goes to the caller by direct message; the group sees at most a
+    pointer, when the caller has never opened a private chat with the bot."""
+    caller = message.from_user
+    identified = caller is not None and message.sender_chat is None  # not an anonymous admin
     try:
-        await message.reply_text(reply.text)
+        if message.chat.type == Chat.PRIVATE or not reply.private or not identified:
+            await message.reply_text(reply.text)
+            return
+        assert caller is not None
+        bot = message.get_bot()
+        try:
+            await bot.send_message(caller.id, reply.text)
+        except tg.Forbidden:
+            await message.reply_text(
+                _ANSWER_IN_PRIVATE.format(link=deep_link(bot.username, "hello"))
+            )
     except tg.TelegramError as exc:
         log.info("Telegram: could not reply to a command (%s)", describe(exc))

@@ -29,7 +29,7 @@ from tests.adapters.telegram.test_moderation import keyboard
 from tests.adapters.telegram.test_webhook import post as post_update
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.telegram_api import FakeTelegramApi
+from tests.fakes.telegram_api import ApiCall, FakeTelegramApi
 
 from .leaks import SECRET_CORES, SECRETS, clean_text, clean_word, leaks
 from .slack_requests import event, form, interactive, send
@@ -42,6 +42,14 @@ CLEAN_TAGS_REFUSED = ("tgrefused", "slrefused")  # sent to a webhook or HTTP end
 CLEAN_TAGS_DOWN = ("tgdown", "dcdown", "sldown")  # sent while the bot was stopped
 # Every logger that might carry a payload, at DEBUG whatever the adapters set for them.
 SDK_LOGGERS = ("telegram", "httpx", "httpcore", "discord", "slack_bolt", "slack_sdk", "aiohttp")
+
+
+def _with_buttons(call: ApiCall) -> bool:
+    return "reply_markup" in call.params
+
+
+def _without_buttons(call: ApiCall) -> bool:
+    return "reply_markup" not in call.params
 
 
 @dataclass(frozen=True)
@@ -122,11 +130,13 @@ class Workload:
         ]
         for update in updates:
             await self._to_telegram(update)
-        [alert] = await self.tgf.wait_for("sendMessage", chat_id=tg.SLT)
+        [alert] = await self.tgf.wait_for("sendMessage", chat_id=tg.SLT, where=_with_buttons)
         dismiss = buttons_of([data for _, data in keyboard(alert)])[ButtonAction.DISMISS]
         await self._to_telegram(tg.press(tg.SLT, dismiss))
         await self.tgf.wait_for("answerCallbackQuery")
-        await self.tgf.wait_for("sendMessage", 2, chat_id=tg.CHAT)  # two answers to commands
+        # Answers to commands go to each caller privately.
+        await self.tgf.wait_for("sendMessage", chat_id=tg.SLT, where=_without_buttons)
+        await self.tgf.wait_for("sendMessage", chat_id=tg.OTHER_PARENT, where=_without_buttons)
         if self.modes.telegram == "webhook":  # refused: its body must not be logged either
             refused = tg.message(tg.CHAT, tg.PARENT, clean_text("tgrefused"))
             assert await post_update(self.telegram.webhook_port, refused, "wrong") == 403
@@ -277,7 +287,7 @@ async def test_no_secret_and_no_unflagged_text_is_logged_at_debug(
         work.telegram, work.discord, work.slack = adapters()
         async with App(config, [work.telegram, work.discord, work.slack]) as app:
             work.app = app
-            await work.tgf.wait_for("sendMessage", 3, chat_id=tg.CHAT)
+            await work.tgf.wait_for("sendMessage", 2, chat_id=tg.SLT, where=_without_buttons)
             await work.settle()
             caught_up = {("telegram", 4, 1), ("discord", 4, 1), ("slack", 4, 1)}
             assert await checked(app) == caught_up

@@ -63,8 +63,7 @@ async def test_schoolgate_run_at_debug_logs_no_secret_and_no_unflagged_text(
         fake.push_update(tg.message(tg.CHAT, tg.PARENT, clean_text("run1")))
         fake.push_update(tg.message(tg.CHAT, tg.PARENT, tg.ABUSIVE))
         fake.push_update(tg.command(tg.CHAT, tg.SLT, "/status"))
-        await fake.wait_for("sendMessage", chat_id=tg.SLT)  # the alert
-        await fake.wait_for("sendMessage", chat_id=tg.CHAT)  # the answer to /status
+        await fake.wait_for("sendMessage", 2, chat_id=tg.SLT)  # the alert, the answer to /status
     finally:
         if bot.returncode is None:
             bot.send_signal(signal.SIGTERM)

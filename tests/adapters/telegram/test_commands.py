@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.config import Config
 from bot.model import ButtonAction, decode_button
-from tests.fakes.telegram_api import ApiCall, FakeTelegramApi
+from tests.fakes.telegram_api import ApiCall, FakeTelegramApi, cannot_initiate
 
 from .builders import (
     ABUSIVE,
@@ -92,15 +92,20 @@ async def test_a_parents_press_and_a_parents_close_are_refused(
         fake_telegram.push_update(pressed)
         typed = command(CHAT, PARENT, "/close they deserve it")
         fake_telegram.push_update(typed)
-        [refusal] = await fake_telegram.wait_for(
-            "sendMessage", chat_id=CHAT, where=lambda c: c.get("reply_parameters") is not None
-        )
+        # The refusal is for the parent alone: a direct message (after their reminder).
+        refusal = (
+            await fake_telegram.wait_for(
+                "sendMessage", chat_id=PARENT, where=lambda c: "only the school's senior leadership" in c["text"]
+            )
+        )[-1]
         await app.drain()
         audit = await app.store.audit_log()
 
     assert "only the school's senior leadership" in answer_to(fake_telegram, pressed)["text"]
     assert "only the school's senior leadership" in refusal["text"]
-    assert refusal.json("reply_parameters")["message_id"] == typed["message"]["message_id"]
+    assert not [
+        c for c in fake_telegram.calls_to("sendMessage", chat_id=CHAT) if c.get("reply_parameters")
+    ]
     assert not fake_telegram.calls_to("setChatPermissions")
     assert [(a.action, a.outcome) for a in audit if a.actor_id == str(PARENT)] == [
         ("button:close", "refused"),
@@ -144,7 +149,7 @@ async def test_an_edited_command_does_not_run_again(
         fake_telegram.push_update(edited_command(CHAT, SLT, "/close"))
         # A later command shows that the edit was handled (updates are handled in order).
         fake_telegram.push_update(command(CHAT, SLT, "/status"))
-        [status] = await fake_telegram.wait_for("sendMessage", chat_id=CHAT)
+        [status] = await fake_telegram.wait_for("sendMessage", chat_id=SLT)
         await app.drain()
 
     assert "is open" in status["text"]
@@ -196,3 +201,38 @@ async def test_rules_in_a_private_chat_are_answered_there(
     assert "code of conduct" in replies[0]["text"].lower()
     assert "class group chat" in replies[1]["text"]
     assert not fake_telegram.calls_to("setChatPermissions")
+
+
+async def test_status_typed_in_the_group_is_answered_only_to_the_caller(
+    fake_telegram: FakeTelegramApi, make_config: Callable[..., Config], running: Running
+) -> None:
+    async with running(make_config()) as (app, _):
+        fake_telegram.push_update(message(CHAT, PARENT, ABUSIVE))
+        await fake_telegram.wait_for("sendMessage", chat_id=SLT)
+        await app.drain()
+        fake_telegram.push_update(command(CHAT, SLT, "/status"))
+        [status] = await fake_telegram.wait_for(
+            "sendMessage", chat_id=SLT, where=lambda c: "Incidents in the last 7 days" in c["text"]
+        )
+        await app.drain()
+
+    # The answer names who was flagged, so the group never sees it.
+    assert "Incidents in the last 7 days: 1" in status["text"]
+    assert not [
+        c for c in fake_telegram.calls_to("sendMessage", chat_id=CHAT) if "Incidents" in c["text"]
+    ]
+
+
+async def test_a_caller_who_never_started_the_bot_gets_only_a_pointer_in_the_group(
+    fake_telegram: FakeTelegramApi, make_config: Callable[..., Config], running: Running
+) -> None:
+    fake_telegram.fail("sendMessage", cannot_initiate(), times=1, chat_id=SLT)
+    async with running(make_config()) as (app, _):
+        typed = command(CHAT, SLT, "/status")
+        fake_telegram.push_update(typed)
+        [pointer] = await fake_telegram.wait_for("sendMessage", chat_id=CHAT)
+        await app.drain()
+
+    assert "Incidents" not in pointer["text"]
+    assert "https://t.me/schoolgate_test_bot?start=" in pointer["text"]
+    assert pointer.json("reply_parameters")["message_id"] == typed["message"]["message_id"]

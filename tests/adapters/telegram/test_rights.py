@@ -77,7 +77,7 @@ async def test_promoting_the_bot_takes_effect_without_a_restart(
         fake_telegram.push_update(bot_promoted(PLAIN_CHAT, by=ADMIN))
         # Updates are handled in order: once /status is answered, the promotion was seen.
         fake_telegram.push_update(command(PLAIN_CHAT, ADMIN, "/status"))
-        await fake_telegram.wait_for("sendMessage", chat_id=PLAIN_CHAT)
+        await fake_telegram.wait_for("sendMessage", chat_id=ADMIN)  # answered privately
         after = platform.capabilities_in(ref(PLAIN_CHAT))
 
     assert before == DMS_ONLY

@@ -93,14 +93,30 @@ class TelegramWorld(World):
             update = command(CHAT, CALLERS[caller], text)
             actor = str(CALLERS[caller])
         message_id = update["message"]["message_id"]
+        if caller == "anonymous":
+            # Unidentifiable, so answered in the group (the answer says to post as themselves).
+            def answers(call: ApiCall) -> bool:
+                replying = call.get("reply_parameters")
+                return replying is not None and json.loads(replying)["message_id"] == message_id
 
-        def answers(call: ApiCall) -> bool:
-            replying = call.get("reply_parameters")
-            return replying is not None and json.loads(replying)["message_id"] == message_id
-
+            self.fake.push_update(update)
+            [reply] = await self.fake.wait_for("sendMessage", chat_id=CHAT, where=answers)
+            return Outcome(reply["text"], actor)
+        # Anyone else is answered by direct message: Telegram has no reply only they see.
+        dms = len(self._answers_to(CALLERS[caller]))
         self.fake.push_update(update)
-        [reply] = await self.fake.wait_for("sendMessage", chat_id=CHAT, where=answers)
-        return Outcome(reply["text"], actor)
+        await self.fake.wait_for(
+            "sendMessage",
+            dms + 1,
+            chat_id=CALLERS[caller],
+            where=lambda c: "reply_markup" not in c.params,
+        )
+        return Outcome(self._answers_to(CALLERS[caller])[-1]["text"], actor)
+
+    def _answers_to(self, user: int) -> list[ApiCall]:
+        return [
+            c for c in self.fake.calls_to("sendMessage", chat_id=user) if not c.get("reply_markup")
+        ]
 
     async def press(self, caller: str, data: str, *, answered: bool = True) -> Outcome:
         # The adapter answers every press, ours or not, or the client keeps spinning.
