@@ -318,7 +318,12 @@ def load_config(path: str | os.PathLike[str]) -> Config:
 
 
 def parse_config(text: str, source: str) -> Config:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as NUL
+        line = text.count("\n", 0, exc.position) + 1
+        problem = f"character {exc.character:#06x} is not allowed ({exc.reason})"
+        raise ConfigError([f"{source}:{line}: not valid YAML: {problem}"]) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -327,7 +332,9 @@ def parse_config(text: str, source: str) -> Config:
         line = mark.line + 1 if mark else 1
         raise ConfigError([f"{source}:{line}: not valid YAML: {exc.problem}"]) from None
     except yaml.YAMLError as exc:
-        raise ConfigError([f"{source}: not valid YAML: {exc}"]) from None
+        raise ConfigError([f"{source}: not valid YAML: {' '.join(str(exc).split())}"]) from None
+    except RecursionError:
+        raise ConfigError([f"{source}: not valid YAML: nested too deeply"]) from None
     finally:
         loader.dispose()
     if node is None:
@@ -461,6 +468,8 @@ _EXPECTED = {
     "int_parsing": "a whole number",
     "bool_type": "true or false",
     "bool_parsing": "true or false",
+    "float_type": "a number",
+    "time_type": 'a time such as "21:00"',
 }
 
 
