@@ -61,8 +61,12 @@ class RulesEngine:
             findings += _person_findings(ctx, profile, mention, hit)
             about_person.add(ctx.sentence_of(hit.start))
         for hit in sorted(direct, key=lambda h: (h.start, h.end, h.rule.id)):
-            if hit.rule.category is Category.ABUSE and ctx.sentence_of(hit.start) in about_person:
-                continue  # reported as naming a member of staff or a pupil negatively
+            if (
+                hit.rule.category is Category.ABUSE
+                and ctx.sentence_of(hit.start) in about_person
+                and not aim.name_calling(ctx, hit)
+            ):
+                continue  # criticism, reported as naming a member of staff or a pupil negatively
             findings.append(_finding(ctx, hit))
         staff_named = tuple(dict.fromkeys(s for m in mentions for s in m.staff_ids))
         return Verdict(_dedupe(findings), staff_named)

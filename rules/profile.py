@@ -1,8 +1,9 @@
 """A school's compiled roster: finds where a message names a member of staff or a pupil.
 
 Built once per school (`SchoolProfile.build`) into token lookups, so matching a message costs a
-dictionary lookup per word. Fuzzy matching (small misspellings) only runs on the word after a
-title ("Mr Mos"), never on every word.
+dictionary lookup per word. Fuzzy matching (small misspellings) runs on the word after a title
+("Mr Mos"), and on capitalised words that are not everyday words against the surnames too
+distinctive to be mistaken for one ("Okonkow" for Okonkwo), never on every word.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from rules.normalise import Normalised, Normaliser, Token, tokenise
 from rules.roster import StaffMember
 
 _FUZZY_CUTOFF = 85.0  # rapidfuzz ratio: "mos" ~ "moss" (86), "shaw" !~ "shah" (75)
+# A bare capitalised word may be a misspelt surname: two letters swapped in one of five letters
+# or more, or any one-letter slip in one of seven or more ("Carer" is a word, not "Carter").
+_DISTINCTIVE_LEN = 5
+_DISTINCTIVE_SLIP_LEN = 7
+_NEXT_WORD = re.compile(r"[ \t]+([a-z0-9]+(?:'[a-z]+)?)")
 _CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -64,6 +70,10 @@ class SchoolProfile:
     pupils: tuple[str, ...]
     _index: Mapping[str, tuple[_Name, ...]] = field(repr=False, compare=False)
     _surnames: tuple[str, ...] = field(repr=False, compare=False)
+    # Surnames no everyday word resembles, for bare misspellings; and all surnames by their
+    # letters, for two swapped letters ("Feild").
+    _distinctive: tuple[str, ...] = field(repr=False, compare=False)
+    _by_letters: Mapping[str, tuple[str, ...]] = field(repr=False, compare=False)
     _tag_names: tuple[tuple[str, _Name], ...] = field(repr=False, compare=False)
     _by_id: Mapping[str, StaffMember] = field(repr=False, compare=False)
     _school_names: tuple[tuple[str, ...], ...] = field(repr=False, compare=False, default=())
@@ -85,6 +95,13 @@ class SchoolProfile:
         for person in people:
             index.setdefault(person.words[0], []).append(person)
         surnames = tuple(sorted({n.words[0] for n in people if n.kind is Kind.SURNAME}))
+        ordinary = lex.names.common_words | lex.names.first_names | set(lex.known_words)
+        distinctive = tuple(
+            s for s in surnames if len(s) >= _DISTINCTIVE_LEN and s.isalpha() and s not in ordinary
+        )
+        by_letters: dict[str, list[str]] = {}
+        for surname in surnames:
+            by_letters.setdefault("".join(sorted(surname)), []).append(surname)
         return cls(
             school_id=school_id,
             staff=tuple(staff),
@@ -93,6 +110,8 @@ class SchoolProfile:
                 {k: tuple(sorted(v, key=lambda n: -len(n.words))) for k, v in index.items()}
             ),
             _surnames=surnames,
+            _distinctive=distinctive,
+            _by_letters=MappingProxyType({k: tuple(v) for k, v in by_letters.items()}),
             _tag_names=_hashtag_names(people, lex),
             _by_id=MappingProxyType({s.id: s for s in staff}),
             _school_names=_school_names(names, lex),
@@ -125,6 +144,9 @@ class SchoolProfile:
             tok = tokens[i]
             tagged = tok.start > 0 and text[tok.start - 1] in "#@"
             if not tagged and tok.text not in index and tok.text not in titles:
+                mention = self._misspelt_at(doc, tokens, i, lex)
+                if mention is not None:
+                    found.append(mention)
                 i += 1  # most words: one set lookup and on
                 continue
             mention = self._tag_at(doc, tokens, i, lex) or self._name_at(doc, tokens, i, lex)
@@ -170,8 +192,11 @@ class SchoolProfile:
     ) -> bool:
         names = lex.names
         before = tokens[i - 1].text if i > 0 and _adjacent(doc, tokens, i - 1) else ""
-        after = tokens[end + 1].text if end + 1 < len(tokens) else ""
-        possessive = doc.text[tokens[end].end : tokens[end].end + 1] == "'" and after == "s"
+        after = _next_word(doc, tokens, end)  # "hasn't" whole, not "hasn"
+        apostrophe = doc.text[tokens[end].end : tokens[end].end + 2]
+        possessive = apostrophe == "'s" or (apostrophe[:1] == "'" and tokens[end].text[-1] == "s")
+        if possessive:
+            after = "s"
         if name.kind in (Kind.ALIAS, Kind.FULL):
             return True
         if name.kind is Kind.FIRST:
@@ -201,19 +226,44 @@ class SchoolProfile:
         person = after in names.person_after or possessive
         return capital and (person or not _sentence_start(doc, tokens, i))
 
-    def _fuzzy_surname(self, word: str, lex: Lexicon) -> _Name | None:
+    def _misspelt_at(
+        self, doc: Normalised, tokens: Sequence[Token], i: int, lex: Lexicon
+    ) -> Mention | None:
+        """A capitalised word that is a small misspelling of a distinctive surname, where
+        the writer could mean nothing else ("Okonkow is a bully")."""
+        tok = tokens[i]
+        if (
+            not self._distinctive
+            or len(tok.text) < _DISTINCTIVE_LEN
+            or not doc.is_capitalised(tok.start)
+            or tok.text in lex.names.common_words
+            or tok.text in lex.names.first_names
+            or tok.text in lex.terms
+        ):
+            return None
+        name = self._fuzzy_surname(tok.text, lex, self._distinctive)
+        if name is None or not self._acceptable(doc, tokens, i, i, name, lex):
+            return None
+        return self._mention(tokens, i, i, name, titled=False)
+
+    def _fuzzy_surname(
+        self, word: str, lex: Lexicon, candidates: Sequence[str] | None = None
+    ) -> _Name | None:
         names = lex.names
         if len(word) < 3 or not word.isalpha() or word in names.not_names or word in names.titles:
             return None
-        hit = process.extractOne(
-            word, self._surnames, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
-        )
-        surname = hit[0] if hit is not None else None
+        pool = self._surnames if candidates is None else candidates
+        slips = pool if candidates is None else [s for s in pool if len(s) >= _DISTINCTIVE_SLIP_LEN]
+        hit = process.extractOne(word, slips, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
+        surname = hit[0] if hit is not None and abs(len(hit[0]) - len(word)) <= 2 else None
         if surname is None and len(word) >= 4:
             # Two letters swapped ("Feild") costs ratio a lot but is the commonest slip of all.
-            letters = sorted(word)
             surname = next(
-                (s for s in self._surnames if sorted(s) == letters and OSA.distance(s, word) == 1),
+                (
+                    s
+                    for s in self._by_letters.get("".join(sorted(word)), ())
+                    if s in pool and OSA.distance(s, word) == 1
+                ),
                 None,
             )
         if surname is None:
@@ -312,7 +362,9 @@ def _roster_names(
         unique = tuple(dict.fromkeys(ids))
         if kind is Kind.ROLE and len(unique) > max_role_holders:
             continue  # "teacher" shared by many: names nobody in particular
-        is_common = len(w) == 1 and (w[0] in common or (kind is Kind.ROLE and w[0].isalpha()))
+        # "Hopes" (Miss Hope's, without the apostrophe) is as everyday a word as "hope".
+        everyday = w[0] in common or (w[0][-1:] == "s" and w[0][:-1] in common)
+        is_common = len(w) == 1 and (everyday or (kind is Kind.ROLE and w[0].isalpha()))
         if kind is Kind.ROLE and len(w) == 1:
             is_common = w[0] in lex.names.ambiguous_roles
         names.append(_Name(w, kind, unique, is_common))
@@ -410,6 +462,12 @@ _CAPITALISED_WORD = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+")
 def _writes_capitals(doc: Normalised) -> bool:
     """Whether the writer capitalises words inside sentences (names, places) at all."""
     return bool(_CAPITALISED_WORD.search(doc.original))
+
+
+def _next_word(doc: Normalised, tokens: Sequence[Token], i: int) -> str:
+    """The word after token i in the same phrase, with its contraction ("hasn't")."""
+    m = _NEXT_WORD.match(doc.text, tokens[i].end)
+    return m.group(1) if m else ""
 
 
 def _sentence_start(doc: Normalised, tokens: Sequence[Token], i: int) -> bool:

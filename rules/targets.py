@@ -54,6 +54,10 @@ class Aim:
         self._mirth = lex.words_in("MIRTH")
         self._mirth_marks = tuple(w for w in self._mirth if not w.isascii())
         self._hashtag_negative = lex.names.hashtag_negative
+        # Insults and swearing: aimed at a member of staff or a pupil they are abuse as well.
+        self._name_calling = (
+            lex.words_in("INSULT") | lex.words_in("NAME_CALLING") | lex.words_in("SWEARING")
+        )
         self._private: PrivateWords = lex.private
 
     # -- whose is it --------------------------------------------------------------------------
@@ -87,7 +91,7 @@ class Aim:
             return False
         private = hit.rule.category is Category.PRIVATE
         mild = hit.rule.severity is Severity.LOW and hit.rule.category is Category.ABUSE
-        if mild and self.kindly(ctx, hit.start):
+        if mild and self.kindly(ctx, hit.start, hit.end):
             return True
         c0, _ = ctx.clause(hit.start)
         words = ctx.words(c0, hit.start)
@@ -107,15 +111,25 @@ class Aim:
                 return own and (private or mild)
         return thing
 
-    def kindly(self, ctx: Context, pos: int) -> bool:
-        """Whether the remark at `pos` is made warmly: a warm word in its clause ("lovely",
-        "thanks"), or laughter anywhere in its sentence ("always making everyone laugh", 😂)."""
+    def name_calling(self, ctx: Context, hit: Hit) -> bool:
+        """Whether an abusive remark calls someone names or swears at them ("is a twat", "tell
+        her to f off"), rather than criticising them ("is useless")."""
+        words = ctx.words(hit.start, hit.end)
+        calling = self._name_calling
+        return " ".join(words) in calling or any(w in calling for w in words)
+
+    def kindly(self, ctx: Context, pos: int, end: int | None = None) -> bool:
+        """Whether the remark at [pos, end) is made warmly: a warm word in its clause ("lovely",
+        "thanks"), or laughter anywhere in its sentence ("always making everyone laugh", 😂).
+        The remark's own words do not count ("a laughing stock")."""
+        end = pos if end is None else end
         s0, s1 = ctx.sentence(pos)
         if any(mark in ctx.masked[s0:s1] for mark in self._mirth_marks):
             return True
-        if any(w in self._mirth for w in ctx.words(s0, s1)):
+        if any(w in self._mirth for w in ctx.words(s0, pos) + ctx.words(end, s1)):
             return True
-        return any(w in self._positive for w in ctx.words(*ctx.clause(pos)))
+        c0, c1 = ctx.clause(pos)
+        return any(w in self._positive for w in ctx.words(c0, pos) + ctx.words(end, max(c1, end)))
 
     def _own_family_before(self, ctx: Context, pos: int) -> bool:
         """Whether the person last named before `pos` in its sentence is the writer's family."""
@@ -247,4 +261,4 @@ class Aim:
         after = ctx.words(h.end, min(len(ctx.masked), h.end + 16))[:1]
         if h in direct and after and after[0] in self._others_family:
             return False  # "deal with that idiot dad": aimed at the dad
-        return not (h.rule.mode is Mode.CUE and not h.framed and self.kindly(ctx, h.start))
+        return not (h.rule.mode is Mode.CUE and not h.framed and self.kindly(ctx, h.start, h.end))

@@ -61,7 +61,7 @@ def test_reasons_describe_slurs_without_repeating_them(
 def test_evidence_quotes_what_was_written(engine: RulesEngine, school: SchoolProfile) -> None:
     text = "honestly Mr Br0wn is a \u200bc\u200bl\u200bo\u200bw\u200bn"
     verdict = engine.evaluate(text, school)
-    (finding,) = verdict.findings
+    (finding,) = [f for f in verdict.findings if f.category == "staff"]
     assert finding.staff_id == "brown"
     assert finding.span.text == text[finding.span.start : finding.span.end]
     assert finding.span.text.startswith("Mr Br0wn")
@@ -70,9 +70,28 @@ def test_evidence_quotes_what_was_written(engine: RulesEngine, school: SchoolPro
 def test_insults_aimed_at_staff_are_reported_as_staff(
     engine: RulesEngine, school: SchoolProfile
 ) -> None:
-    verdict = engine.evaluate("Mrs Patel is a nasty cow", school)
+    verdict = engine.evaluate("Mrs Patel is useless", school)
     assert verdict.categories == ("staff",)
     assert "Mrs Patel" in verdict.reasons[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mrs Patel is a nasty cow",
+        "Mr King is a complete tw@t",
+        "tell Mrs P to f*** off",
+        "Mr Brown is a d1ckhead",
+        "the head is a fucking idiot",
+        "Miss Wood can go fuck herself",
+    ],
+)
+def test_name_calling_aimed_at_staff_is_abuse_as_well(
+    engine: RulesEngine, school: SchoolProfile, text: str
+) -> None:
+    verdict = engine.evaluate(text, school)
+    assert {"staff", "abuse"} <= set(verdict.categories), verdict.findings
+    assert verdict.staff
 
 
 def test_a_negated_remark_about_staff_is_not_flagged(

@@ -1,8 +1,11 @@
-"""Hand-written messages for two more schools with rosters of their own, so that the rules are
+"""Hand-written messages for more schools with rosters of their own, so that the rules are
 checked away from the development set: St Mary's (names with apostrophes, everyday-word
-surnames such as Price, Fox, Field and Rose, pupils called Grace and Lily) and Hillside (Green,
-Black, Page, Walker, Lee; pupils called Jack and Ruby). Each case file holds one JSON object a
-line: text, whether it should be flagged, and categories and staff ids that must be reported."""
+surnames such as Price, Fox, Field and Rose, pupils called Grace and Lily), Hillside (Green,
+Black, Page, Walker, Lee; pupils called Jack and Ruby) and Brookfield, a secondary school (a
+head known as "Dr O", "Mr K", distinctive surnames parents misspell such as Okonkwo and
+Kowalczyk, everyday-word surnames Wood, King, Hall and Hope, pupils called Grace, Faith, Hunter,
+Will, Jack and Rose). Each case file holds one JSON object a line: text, whether it should be
+flagged, and the categories, staff ids and pupils that must be reported."""
 
 from __future__ import annotations
 
@@ -47,6 +50,23 @@ SCHOOLS = {
         ["Jack", "Ruby", "Oscar", "Evie", "Archie", "Isabella"],
         names=["Hillside Academy"],
     ),
+    "brookfield": SchoolProfile.build(
+        "brookfield",
+        [
+            StaffMember("okonkwo", "Dr", "Chidi", "Okonkwo", ("headteacher",), ("Dr O",)),
+            StaffMember("kaur", "Mrs", "Jaspreet", "Kaur", ("head of year 10",)),
+            StaffMember("kowalczyk", "Mr", "Marek", "Kowalczyk", ("maths teacher",), ("Mr K",)),
+            StaffMember("wood", "Mr", "Daniel", "Wood", ("DT teacher",)),
+            StaffMember("king", "Mrs", "Helen", "King", ("deputy head",)),
+            StaffMember("hall", "Mr", "Stephen", "Hall", ("PE teacher",)),
+            StaffMember("hope", "Miss", "Laura", "Hope", ("English teacher",)),
+            StaffMember("fitzgerald", "Mrs", "Claire", "Fitzgerald", ("attendance officer",)),
+            StaffMember("adeyemi", "Mr", "Tunde", "Adeyemi", ("head of year 8",)),
+            StaffMember("price", "Ms", "Amy", "Price", ("SENCo",)),
+        ],
+        ["Grace", "Faith", "Hunter", "Will", "Jack", "Rose", "Tyler", "Maisie"],
+        names=["Brookfield Academy"],
+    ),
 }  # fmt: skip
 
 
@@ -67,3 +87,4 @@ def test_other_schools(engine: RulesEngine, school: str, case: dict[str, Any]) -
     assert verdict.flagged == case["flag"], verdict.findings
     assert set(case["categories"]) <= set(verdict.categories), verdict.findings
     assert set(case["staff"]) <= set(verdict.staff), verdict.findings
+    assert set(case.get("pupils", ())) <= set(verdict.pupils), verdict.findings

@@ -139,3 +139,85 @@ def test_surnames_with_apostrophes_and_hyphens(engine: RulesEngine, text: str) -
         ],
     )
     assert len(engine.evaluate(text, school).mentioned_staff) == 1
+
+
+@pytest.fixture(scope="module")
+def distinctive() -> SchoolProfile:
+    """Surnames no everyday word resembles, beside ones that are everyday words."""
+    return SchoolProfile.build(
+        "distinctive",
+        [
+            StaffMember("okonkwo", "Dr", "Chidi", "Okonkwo"),
+            StaffMember("kowalczyk", "Mr", "Marek", "Kowalczyk"),
+            StaffMember("fitzgerald", "Mrs", "Claire", "Fitzgerald"),
+            StaffMember("adeyemi", "Mr", "Tunde", "Adeyemi"),
+            StaffMember("carter", "Mr", "James", "Carter"),
+            StaffMember("wood", "Mr", "Dan", "Wood"),
+            StaffMember("hope", "Miss", "Laura", "Hope"),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "staff_id"),
+    [
+        ("Okonkow is a bully", "okonkwo"),  # two letters swapped, no title
+        ("Okonkwu never replies", "okonkwo"),  # one letter wrong
+        ("honestly Okonqwo is a joke", "okonkwo"),
+        ("Kowalcyk can't teach", "kowalczyk"),  # a letter missing
+        ("I think Kowalzcyk lied", "kowalczyk"),
+        ("Fitzgerlad is a nightmare", "fitzgerald"),
+        ("Adeyami said so", "adeyemi"),
+    ],
+)
+def test_a_misspelt_distinctive_surname_alone_names_the_person(
+    engine: RulesEngine, distinctive: SchoolProfile, text: str, staff_id: str
+) -> None:
+    assert mentioned(engine, distinctive, text) == (staff_id,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Okay is fine by me",  # close to no surname
+        "Kowloon is lovely in spring",
+        "Fitzroy Road is closed",
+        "Adelaide is where my cousin lives",
+        "Carer said it was fine",  # near "Carter", but Carter is not distinctive enough
+        "Woodd said it was fine",  # everyday-word surnames are never guessed at
+        "Hopes are high for sports day",
+        "okonkow is a bully",  # lower case: no sign it is a name
+    ],
+)
+def test_ordinary_words_are_not_taken_for_misspelt_surnames(
+    engine: RulesEngine, distinctive: SchoolProfile, text: str
+) -> None:
+    assert mentioned(engine, distinctive, text) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "staff_id"),
+    [
+        ("Wood hasn't got a clue", "wood"),  # a contraction after the name
+        ("Wood wouldn't know a lesson plan if it hit him", "wood"),
+        ("Wood's class is chaos", "wood"),  # a possessive
+        ("Hope never marks anything", "hope"),
+        ("Hope can't control the class", "hope"),
+    ],
+)
+def test_an_everyday_word_surname_opening_a_sentence_names_the_person_in_person_context(
+    engine: RulesEngine, distinctive: SchoolProfile, text: str, staff_id: str
+) -> None:
+    assert staff_id in mentioned(engine, distinctive, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hope so, see you at the fair", "Hope everyone has a lovely half term",
+     "Wood shavings everywhere after DT", "the wood shavings go in the bin",
+     "I hope it's sunny", "Wood glue is on the list"],
+)  # fmt: skip
+def test_an_everyday_word_surname_opening_a_sentence_is_a_word_otherwise(
+    engine: RulesEngine, distinctive: SchoolProfile, text: str
+) -> None:
+    assert mentioned(engine, distinctive, text) == ()
