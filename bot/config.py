@@ -33,7 +33,8 @@ from pydantic import (
 from bot.model import ChatRef
 from bot.platform import Capability
 from bot.platform_settings import DiscordSettings, SlackSettings, TelegramSettings
-from rules.model import Category, Clause
+from rules.custom import compile_pattern
+from rules.model import Category, Clause, Severity
 
 PlatformName = Literal["telegram", "discord", "slack", "local"]
 PLATFORMS: tuple[PlatformName, ...] = ("telegram", "discord", "slack", "local")
@@ -84,6 +85,31 @@ class Contact(_Model):
     def id_on(self, platform: str) -> str | None:
         value = getattr(self, platform, None) if platform in PLATFORMS else None
         return value if isinstance(value, str) else None
+
+
+class CustomRuleConfig(_Model):
+    """A school's own rule (rules/custom.py): a `pattern` in RE2 syntax, `words`, or both."""
+
+    id: Id
+    category: Category
+    reason: str = Field(min_length=1)  # completes "This message contains ..."
+    severity: Severity = Severity.MEDIUM
+    clause: Clause | None = None  # default: the category's clause
+    pattern: str | None = None
+    words: tuple[str, ...] = ()
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            compile_pattern(pattern)  # raises a one-line reason RE2 gives
+        return pattern
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> CustomRuleConfig:
+        if not self.pattern and not self.words:
+            raise ValueError("give a pattern or words to match")
+        return self
 
 
 class ChatConfig(_Model):
@@ -227,6 +253,7 @@ class School(_Model):
     slt: tuple[Contact, ...] = ()
     admins: tuple[Contact, ...] = ()
     chats: tuple[ChatConfig, ...] = ()
+    custom_rules: tuple[CustomRuleConfig, ...] = ()  # the school's own patterns and words
 
     def chat(self, platform: str, chat_id: str) -> ChatConfig | None:
         return next((c for c in self.chats if c.platform == platform and c.id == chat_id), None)
@@ -531,7 +558,7 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _cross_checks(config: Config) -> list[tuple[Loc, str]]:
-    """Rules that span several entries: unique school ids and chats."""
+    """Rules that span several entries: unique school ids, custom rule ids and chats."""
     problems: list[tuple[Loc, str]] = []
     schools: dict[str, int] = {}
     chats: dict[tuple[str, str], str] = {}
@@ -539,6 +566,12 @@ def _cross_checks(config: Config) -> list[tuple[Loc, str]]:
         if school.id in schools:
             problems.append((("schools", i, "id"), f"school id {school.id!r} is used twice"))
         schools.setdefault(school.id, i)
+        rule_ids: set[str] = set()
+        for j, rule in enumerate(school.custom_rules):
+            if rule.id in rule_ids:
+                where = ("schools", i, "custom_rules", j, "id")
+                problems.append((where, f"custom rule id {rule.id!r} is used twice"))
+            rule_ids.add(rule.id)
         for j, chat in enumerate(school.chats):
             owner = chats.get((chat.platform, chat.id))
             chats.setdefault((chat.platform, chat.id), school.id)

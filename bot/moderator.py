@@ -18,6 +18,7 @@ from bot.platform import Capability
 from bot.policy import Policy
 from bot.store import NewIncident, Store
 from rules import RulesEngine, SchoolProfile, StaffMember
+from rules.custom import CustomRule
 from rules.model import Finding, Verdict
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,14 @@ def build_profile(school: School) -> SchoolProfile:
         StaffMember(s.id, s.title, s.first, s.last, tuple(s.roles), tuple(s.aliases))
         for s in school.staff
     ]
+    custom = [
+        CustomRule(r.id, r.category, r.reason, r.severity, r.clause, r.pattern or "", r.words)
+        for r in school.custom_rules
+    ]
     # The school's own name lets the core recognise complaints about it ("Riverside is a joke").
-    return SchoolProfile.build(school.id, staff, tuple(school.pupils), names=(school.name,))
+    return SchoolProfile.build(
+        school.id, staff, tuple(school.pupils), names=(school.name,), custom=custom
+    )
 
 
 def new_key() -> str:

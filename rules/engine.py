@@ -51,6 +51,7 @@ class RulesEngine:
         ctx = build_context(doc, tokens, mentions, school, lex.names)
         hits = term_hits(ctx, lex) + phrase_hits(ctx, lex)
         hits += private_hits(ctx, lex, lambda pos: aim.owner(ctx, pos))
+        hits += [Hit(rule, start, end) for rule, start, end in profile.custom.find(doc.text)]
         direct = {h for h in hits if h.rule.mode in _DIRECT and not aim.not_aimed(ctx, h)}
         findings: list[Finding] = []
         about_person: set[int] = set()  # sentences whose insults are about a named person

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from rules.custom import CustomRule, CustomRules
 from rules.lexicon import Lexicon, load_lexicon, normaliser
 from rules.normalise import Normalised, Normaliser, Token, tokenise
 from rules.roster import StaffMember
@@ -77,6 +78,7 @@ class SchoolProfile:
     _tag_names: tuple[tuple[str, _Name], ...] = field(repr=False, compare=False)
     _by_id: Mapping[str, StaffMember] = field(repr=False, compare=False)
     _school_names: tuple[tuple[str, ...], ...] = field(repr=False, compare=False, default=())
+    custom: CustomRules = field(repr=False, compare=False, default=CustomRules())  # its own rules
 
     @classmethod
     def build(
@@ -86,9 +88,11 @@ class SchoolProfile:
         pupils: Sequence[str] = (),
         *,
         names: Sequence[str] = (),
+        custom: Sequence[CustomRule] = (),
     ) -> SchoolProfile:
         """Compile a school's roster. `names` are what the school is called ("Riverside Primary
-        School"), so that "Riverside is a joke" reads as a complaint about the school."""
+        School"), so that "Riverside is a joke" reads as a complaint about the school. `custom`
+        are the school's own rules (rules.custom)."""
         lex = load_lexicon()
         people = _roster_names(staff, pupils, lex, normaliser())
         index: dict[str, list[_Name]] = {}
@@ -115,6 +119,7 @@ class SchoolProfile:
             _tag_names=_hashtag_names(people, lex),
             _by_id=MappingProxyType({s.id: s for s in staff}),
             _school_names=_school_names(names, lex),
+            custom=CustomRules.build(custom),
         )
 
     def member(self, staff_id: str) -> StaffMember | None:

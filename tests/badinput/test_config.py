@@ -85,6 +85,14 @@ schools:
       - platform: telegram
         id: -1001234567890
         name: Year 3 Parents
+    custom_rules:
+      - id: no-fundraising-links
+        category: private
+        reason: a fundraising link
+        severity: low
+        clause: privacy
+        pattern: "gofundme\\\\.com/\\\\S+"
+        words: [go fund me]
   - id: hillside
     name: Hillside Academy
     chats:
