@@ -108,6 +108,7 @@ class App:
             for platform in self.platforms.values():
                 await platform.start(self.core)
                 self._started.append(platform)
+                self.outbox.platform_started(platform.name)
                 log.info("%s started", platform.name)
         except BaseException:
             await self.stop()  # undo what did start; nothing stored is lost
@@ -115,6 +116,7 @@ class App:
 
     async def stop(self) -> None:
         for platform in reversed(self._started):
+            self.outbox.platform_stopping(platform.name)
             try:
                 await platform.stop()
             except Exception:

@@ -56,6 +56,8 @@ class Outbox:
         self._concurrency = concurrency
         self._delivery_timeout = delivery_timeout
         self._in_flight: dict[str, asyncio.Task[None]] = {}  # lane -> delivery
+        # Platforms that are not (yet, or no longer) running: their actions wait, untried.
+        self._waiting: set[str] = set(platforms)
         self._wake = asyncio.Event()
         self._progress = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
@@ -64,6 +66,16 @@ class Outbox:
     def wake(self) -> None:
         """New actions were stored: look for due ones now."""
         self._wake.set()
+
+    def platform_started(self, name: str) -> None:
+        """The platform is connected: deliver its actions."""
+        self._waiting.discard(name)
+        self._wake.set()
+
+    def platform_stopping(self, name: str) -> None:
+        """Start no more deliveries on the platform; its actions wait for the next start."""
+        if name in self._platforms:
+            self._waiting.add(name)
 
     async def start(self) -> None:
         if self._worker is None:
@@ -98,7 +110,9 @@ class Outbox:
 
     async def _due_soon(self) -> bool:
         async with self._store.read() as s:
-            due = await s.due_actions(self._clock.now(), (), limit=1)
+            due = await s.due_actions(
+                self._clock.now(), (), limit=1, waiting_platforms=self._waiting
+            )
         return bool(due)
 
     async def _run(self) -> None:
@@ -121,7 +135,9 @@ class Outbox:
         now = self._clock.now()
         if room > 0:
             async with self._store.read() as s:
-                rows = await s.due_actions(now, self._in_flight, limit=room)
+                rows = await s.due_actions(
+                    now, self._in_flight, limit=room, waiting_platforms=self._waiting
+                )
             for row in rows:
                 if row.lane not in self._in_flight:
                     self._in_flight[row.lane] = asyncio.create_task(
@@ -130,7 +146,7 @@ class Outbox:
             if len(rows) == room:
                 return 0.0  # more may be waiting
         async with self._store.read() as s:
-            upcoming = await s.next_due(self._in_flight)
+            upcoming = await s.next_due(self._in_flight, waiting_platforms=self._waiting)
         return None if upcoming is None else max(0.0, (upcoming - now).total_seconds())
 
     async def _wait(self, delay: float | None) -> None:

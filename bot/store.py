@@ -409,15 +409,23 @@ class Session:
         return self.db.total_changes - before
 
     async def due_actions(
-        self, now: datetime, busy_lanes: Iterable[str], limit: int = 64
+        self,
+        now: datetime,
+        busy_lanes: Iterable[str],
+        limit: int = 64,
+        *,
+        waiting_platforms: Iterable[str] = (),
     ) -> list[ActionRow]:
-        """Pending actions that are due and first in their lane, skipping lanes in flight.
+        """Pending actions that are due and first in their lane, skipping lanes in flight and
+        platforms that have not started yet.
 
         Walks the lanes that have pending actions (an index seek each, in the partial index of
         pending rows) rather than the backlog, so a long queue behind a rate-limited head
         costs nothing here."""
-        busy = list(busy_lanes)
+        busy, waiting = list(busy_lanes), list(waiting_platforms)
         skip = f"AND a.lane NOT IN ({','.join('?' * len(busy))}) " if busy else ""
+        if waiting:
+            skip += f"AND a.platform NOT IN ({','.join('?' * len(waiting))}) "
         rows = await self._all(
             "WITH RECURSIVE lanes(lane) AS ("
             " SELECT min(lane) FROM actions WHERE status = 'pending'"
@@ -427,13 +435,17 @@ class Session:
             f"SELECT {_HEAD_COLUMNS} FROM lanes JOIN actions a ON a.id = "
             "(SELECT min(id) FROM actions WHERE status = 'pending' AND lane = lanes.lane) "
             f"WHERE a.next_attempt_at <= ? {skip}ORDER BY a.next_attempt_at, a.id LIMIT ?",
-            (ts(now), *busy, limit),
+            (ts(now), *busy, *waiting, limit),
         )
         return [_action(r) for r in rows]
 
-    async def next_due(self, busy_lanes: Iterable[str]) -> datetime | None:
+    async def next_due(
+        self, busy_lanes: Iterable[str], *, waiting_platforms: Iterable[str] = ()
+    ) -> datetime | None:
         """When the next action that is first in its lane falls due."""
-        heads = await self.due_actions(_END_OF_TIME, busy_lanes, limit=1)
+        heads = await self.due_actions(
+            _END_OF_TIME, busy_lanes, limit=1, waiting_platforms=waiting_platforms
+        )
         return heads[0].next_attempt_at if heads else None
 
     async def action(self, key: str) -> ActionRow | None:

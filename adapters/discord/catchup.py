@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # Per channel and start: enough for a long outage in a class chat, bounded for a huge one.
 HISTORY_LIMIT = 1000
 ATTEMPTS = 8  # reads of one channel's history before giving up on it (with a warning)
-READ_WAIT = 30.0  # seconds without an answer before a read counts as failed
+READ_WAIT = 10.0  # seconds without an answer before a read counts as failed
 _PASSING = (aiohttp.ClientError, OSError, TimeoutError)
 
 
@@ -35,10 +35,13 @@ async def catch_up(
     moderate: Callable[[discord.Message], Awaitable[None]],
     caught_up: Callable[[int, float | None], None],
 ) -> None:
-    """Catch up on every channel; `caught_up(channel id, last message id read)` follows each."""
-    for channel_id in chats.ids:
-        last = await _channel(client, chats, events, moderate, channel_id)
-        caught_up(channel_id, last)
+    """Catch up on every channel, side by side; `caught_up(channel id, last message id read)`
+    follows each as soon as it is done."""
+
+    async def one(channel_id: int) -> None:
+        caught_up(channel_id, await _channel(client, chats, events, moderate, channel_id))
+
+    await asyncio.gather(*(one(channel_id) for channel_id in chats.ids))
 
 
 async def _channel(

@@ -142,15 +142,17 @@ class SchoolgateClient(discord.Client):
             await self.link.events.on_member_joined(chat, user_ref(member))
 
     async def _on_ready(self) -> None:
-        """After every READY (start and each new session): check, register, catch up."""
+        """After every READY (start and each new session): check, register, catch up. The
+        bot counts as connected before the catch-up, which may take a while on a bad network:
+        the chats' live messages wait for it meanwhile, actions need not."""
         try:
             guilds = self._check_chats()
             if not self._commands_synced:
                 await sync_to(self.tree, guilds)
                 self._commands_synced = True
-            await self._catch_up()
         finally:
             self.ready_once.set()
+        await self._catch_up()
 
     async def _catch_up(self) -> None:
         """Read what was missed in each chat, then let its held live messages through."""

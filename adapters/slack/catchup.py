@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 200
 MAX_MESSAGES = 2000  # per channel: a long outage is caught up on its most recent messages
 ATTEMPTS = 8  # reads of one channel's history before giving up on it (with a warning)
+READ_WAIT = 10.0  # seconds without an answer before a read counts as failed
 # Slack's answers that no second try can change.
 _FOR_GOOD = {"channel_not_found", "not_in_channel", "missing_scope", "invalid_auth"}
 
@@ -84,9 +85,10 @@ async def _history_since(client: AsyncWebClient, channel: str, oldest: str) -> l
     messages: list[dict[str, Any]] = []
     cursor: str | None = None
     while len(messages) < MAX_MESSAGES:
-        page = await client.conversations_history(
-            channel=channel, oldest=oldest, limit=PAGE_SIZE, cursor=cursor
-        )
+        async with asyncio.timeout(READ_WAIT):
+            page = await client.conversations_history(
+                channel=channel, oldest=oldest, limit=PAGE_SIZE, cursor=cursor
+            )
         messages.extend(page.get("messages") or [])
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not page.get("has_more") or not cursor:

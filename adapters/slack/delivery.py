@@ -155,6 +155,7 @@ class SlackDelivery:
         self._bot = bot
         self._user = user
         self._bot_user_id = bot_user_id
+        self._dm_channels: dict[str, str] = {}  # user id -> their DM channel with the bot
 
     async def deliver(self, action: Action) -> Delivery:
         match action:
@@ -221,9 +222,14 @@ class SlackDelivery:
                 return False
 
     async def _open_dm(self, user: str, what: str) -> str:
-        opened = await call_api(what, self._bot.conversations_open(users=user))
-        assert opened is not None
-        return str(opened["channel"]["id"])
+        """The direct message channel with a user: opened once, then remembered (Slack keeps
+        the same one), which halves the calls of every later message."""
+        channel = self._dm_channels.get(user)
+        if channel is None:
+            opened = await call_api(what, self._bot.conversations_open(users=user))
+            assert opened is not None
+            channel = self._dm_channels[user] = str(opened["channel"]["id"])
+        return channel
 
     async def _direct(
         self, user: str, text: str, key: str, blocks: list[Block] | None = None

@@ -13,7 +13,7 @@ from adapters.slack.clients import describe_error
 log = logging.getLogger(__name__)
 
 # A name is a nicety: a slow answer must not hold up moderation of the channel.
-NAME_WAIT = 5.0
+NAME_WAIT = 2.0
 
 
 class DisplayNames:

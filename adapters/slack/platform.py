@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -50,6 +51,7 @@ class SlackPlatform:
         self._delivery: SlackDelivery | None = None
         self._inbound: Inbound | None = None
         self._serving: Serving | None = None
+        self._catching_up: asyncio.Task[None] | None = None
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -81,14 +83,32 @@ class SlackPlatform:
             "Slack connected as bot %s in %s (%s mode)", bot.user_id, bot.team, self._settings.mode
         )
         # After connecting, so that nothing falls between the history read and live events,
-        # which wait meanwhile.
-        for channel in self._channels:
-            newest = await catch_up_with_retries(
-                self._clients.read, events, channel, self._inbound.with_names
-            )
-            self._inbound.caught_up(channel, newest)
+        # which wait meanwhile; channels side by side, each let through as soon as it is done.
+        # In the background: actions need not wait for it.
+        self._catching_up = asyncio.create_task(
+            self._catch_up_all(events), name="schoolgate-slack-catch-up"
+        )
+
+    async def caught_up(self) -> None:
+        """Return once the catch-up begun at start is done."""
+        if self._catching_up is not None:
+            await asyncio.shield(self._catching_up)
+
+    async def _catch_up_all(self, events: EventSink) -> None:
+        await asyncio.gather(*(self._catch_up(channel, events) for channel in self._channels))
+
+    async def _catch_up(self, channel: str, events: EventSink) -> None:
+        assert self._inbound is not None
+        newest = await catch_up_with_retries(
+            self._clients.read, events, channel, self._inbound.with_names
+        )
+        self._inbound.caught_up(channel, newest)
 
     async def stop(self) -> None:
+        if self._catching_up is not None:
+            catching_up, self._catching_up = self._catching_up, None
+            catching_up.cancel()
+            await asyncio.gather(catching_up, return_exceptions=True)
         if self._serving is not None:
             serving, self._serving = self._serving, None
             await serving.stop()

@@ -38,16 +38,19 @@ def api_base_url(base_url: str) -> str:
 def usable_updates(raw: list[Any]) -> list[Any]:
     """Updates the SDK can read. A malformed one is logged (by id only: it may hold a message)
     and replaced by an empty update with the same id, so that polling confirms it and moves on
-    instead of fetching it again forever."""
+    instead of fetching it again forever. One without a whole-number id is dropped: polling
+    confirms with the last id plus one, and anything else there would stop it for good."""
     usable: list[Any] = []
     for item in raw:
         update_id = item.get("update_id") if isinstance(item, dict) else None
+        if type(update_id) is not int:
+            log.warning("Telegram: skipped an update without a numeric id")
+            continue
         try:
             Update.de_json(item, None)
         except Exception as exc:
             log.warning("Telegram: skipped malformed update %s (%s)", update_id, type(exc).__name__)
-            if isinstance(update_id, int):
-                usable.append({"update_id": update_id})
+            usable.append({"update_id": update_id})
             continue
         usable.append(item)
     return usable
@@ -83,6 +86,26 @@ class HandledBeforeConfirmed(asyncio.Queue[object]):
 def quiet_http_logs() -> None:
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    updater = logging.getLogger("telegram.ext.Updater")
+    if not any(isinstance(f, _UnconfirmedAtShutdown) for f in updater.filters):
+        updater.addFilter(_UnconfirmedAtShutdown())
+
+
+class _UnconfirmedAtShutdown(logging.Filter):
+    """At shutdown the Updater confirms the updates it fetched; when Telegram cannot be
+    reached just then it logs an error with a traceback. Nothing is lost (the updates are
+    fetched again at the next start and the core handles each once): say so in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Error while calling `get_updates` one more time"):
+            problem = type(record.exc_info[1]).__name__ if record.exc_info else "an error"
+            record.msg = "Telegram: could not confirm the last updates at shutdown (%s); " + (
+                "they will be fetched again at the next start"
+            )
+            record.args = (problem,)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 def build_application(settings: TelegramSettings) -> TelegramApp:

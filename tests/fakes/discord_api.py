@@ -108,8 +108,13 @@ class _Guild:
 
 
 class FakeDiscord:
-    def __init__(self, *, faults: FaultPlan | None = None) -> None:
+    def __init__(
+        self, *, faults: FaultPlan | None = None, heartbeat_ms: int = HEARTBEAT_MS
+    ) -> None:
         self.faults = faults or FaultPlan()
+        # Discord's own is about 41 s; a long run needs it (the client reconnects after 60 s
+        # without a frame), a test's `sync` wants none of the client's own.
+        self.heartbeat_ms = heartbeat_ms
         self.nonce_window = NONCE_WINDOW
         self._nonces: dict[tuple[str, str], tuple[Message, float]] = {}  # (author, nonce)
         self.created_at: dict[str, float] = {}  # message id -> time.monotonic() it was created
@@ -392,6 +397,11 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return str(interaction_id)
 
+    @property
+    def connected(self) -> bool:
+        """A client is connected and identified: dispatches reach it."""
+        return any(conn.identified and not conn.ws.closed for conn in self._connections)
+
     async def dispatch(self, event: str, data: Any) -> None:
         for conn in list(self._connections):
             if conn.identified:
@@ -444,7 +454,7 @@ class FakeDiscord:
         conn = _Connection(ws)
         self._connections.append(conn)
         try:
-            await conn.send({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS}})
+            await conn.send({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}})
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
                     continue

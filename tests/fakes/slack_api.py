@@ -166,6 +166,11 @@ class FakeSlack:
         except TimeoutError:
             raise AssertionError(f"the fake Slack never saw {what}") from None
 
+    @property
+    def connected(self) -> bool:
+        """A Socket Mode connection is open: envelopes reach the app."""
+        return self._socket is not None
+
     async def wait_connected(self) -> None:
         await self.wait_for(lambda: self._socket is not None, "a Socket Mode connection")
 

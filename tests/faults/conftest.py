@@ -4,7 +4,7 @@ fails the calls a test chooses, and the real app with the real adapter running a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +105,16 @@ async def until(condition: Callable[[], bool], what: str) -> None:
         while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
     assert condition(), what
+
+
+async def until_async(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """`until` for a check that must itself wait (reading the store)."""
+    try:
+        async with asyncio.timeout(WAIT_LIMIT):
+            while not await check():  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"never saw {what}") from None
 
 
 async def settled(app: App) -> None:

@@ -26,6 +26,7 @@ from tests.fakes.telegram_api import TOKEN as TELEGRAM_TOKEN
 from tests.fakes.telegram_api import FakeTelegramApi
 
 PLATFORMS = ("telegram", "discord", "slack")
+DISCORD_HEARTBEAT_MS = 41_250  # as Discord asks for
 
 _EVERY: tuple[FaultKind, ...] = ("429", "500", "timeout", "drop")
 # The calls that carry the bot's actions, and the history reads of catch-up and of checking an
@@ -87,6 +88,9 @@ class World(Protocol):
     def config(self) -> str:
         """The platform's section of the bot's YAML config."""
 
+    def connected(self) -> bool:
+        """The bot is receiving the platform's events."""
+
     async def post(self, chat: str, person: str, text: str) -> str:
         """A member posts; returns the message id as the core will know it."""
 
@@ -120,6 +124,9 @@ class TelegramWorld:
     def config(self) -> str:
         return f"telegram:\n  token: ${{SG_TELEGRAM_TOKEN}}\n  base_url: {self.fake.base_url}\n"
 
+    def connected(self) -> bool:
+        return bool(self.fake.calls_to("getUpdates"))
+
     async def post(self, chat: str, person: str, text: str) -> str:
         update = telegram_message(int(chat), int(person), text)
         self.fake.push_update(update)
@@ -135,7 +142,7 @@ class DiscordWorld:
     def __init__(self, faults: FaultPlan | None = None) -> None:
         self.env = {"SG_DISCORD_TOKEN": DISCORD_TOKEN}
         self.faults = faults or FaultPlan()
-        self.fake = FakeDiscord(faults=self.faults)
+        self.fake = FakeDiscord(faults=self.faults, heartbeat_ms=DISCORD_HEARTBEAT_MS)
         self._guild: int | None = None
 
     async def start(self) -> None:
@@ -161,6 +168,9 @@ class DiscordWorld:
             f"discord:\n  token: ${{SG_DISCORD_TOKEN}}\n  api_url: {self.fake.api_url}\n"
             f"  gateway_url: {self.fake.gateway_url}\n"
         )
+
+    def connected(self) -> bool:
+        return self.fake.connected
 
     async def post(self, chat: str, person: str, text: str) -> str:
         posted = await self.fake.say(int(chat), int(person), text)
@@ -210,6 +220,9 @@ class SlackWorld:
             "slack:\n  bot_token: ${SG_SLACK_BOT_TOKEN}\n  app_token: ${SG_SLACK_APP_TOKEN}\n"
             f"  api_url: {self.fake.api_url}\n"
         )
+
+    def connected(self) -> bool:
+        return self.fake.connected
 
     async def post(self, chat: str, person: str, text: str) -> str:
         return self.fake.post_message(chat, person, text)

@@ -27,6 +27,7 @@ from tests.adapters.slack.helpers import (
     posts_to,
     response_texts,
     running,
+    slack_platform,
 )
 from tests.fakes.slack_api import BOT_ID, FakeSlack
 
@@ -314,6 +315,7 @@ async def test_catch_up_reads_history_after_a_restart(
         },
     ]
     async with running(config) as app:
+        await slack_platform(app).caught_up()
         [history] = fake_slack.calls_to("conversations.history")
         assert (history.params["channel"], history.params["oldest"]) == (CHANNEL, "6.000100")
         await app.drain()
