@@ -10,6 +10,7 @@ which raises one of `MALFORMED` for a payload of the wrong shape.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from adapters.discord.events import is_written_by_a_person
 from adapters.slack.blocks import escape
 from adapters.slack.events import MALFORMED, message_from_event, message_from_slack
 from adapters.telegram import mapping as telegram_mapping
+from adapters.telegram.application import usable_updates
 from bot.model import ChatMessage
 from tests.adapters.telegram import builders as telegram
 from tests.badinput.payloads import JSON, mutated
@@ -51,6 +53,27 @@ TELEGRAM_UPDATE = {**telegram.message(telegram.CHAT, telegram.PARENT, TEXT), "up
 def telegram_update(text: str) -> JSON:
     update = telegram.message(telegram.CHAT, telegram.PARENT, text)
     return {**update, "update_id": 42}
+
+
+@given(st.lists(st.one_of(mutated(TELEGRAM_UPDATE), any_json), max_size=4))
+@FUZZ
+def test_telegram_skips_what_it_cannot_read_and_logs_only_ids(
+    caplog: pytest.LogCaptureFixture, updates: list[Any]
+) -> None:
+    """Polling confirms what it fetched with the last update's id plus one: an update whose
+    id is not a whole number must never reach it, or the polling task stops for good."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        usable = usable_updates(updates)
+    numbered = [u for u in updates if isinstance(u, dict) and type(u.get("update_id")) is int]
+    assert [u["update_id"] for u in usable] == [u["update_id"] for u in numbered]
+    for kept, sent in zip(usable, numbered, strict=True):
+        # Kept as it came, when the SDK can read it; else an empty update, so that polling
+        # confirms it and moves on.
+        assert kept is sent or kept == {"update_id": sent["update_id"]}
+        if kept is sent:
+            read_telegram(kept)
+    assert "stupid" not in caplog.text  # the log says which update, never what it held
 
 
 @given(mutated(TELEGRAM_UPDATE))
