@@ -86,6 +86,26 @@ class HandledBeforeConfirmed(asyncio.Queue[object]):
 def quiet_http_logs() -> None:
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    updater = logging.getLogger("telegram.ext.Updater")
+    if not any(isinstance(f, _UnconfirmedAtShutdown) for f in updater.filters):
+        updater.addFilter(_UnconfirmedAtShutdown())
+
+
+class _UnconfirmedAtShutdown(logging.Filter):
+    """At shutdown the Updater confirms the updates it fetched; when Telegram cannot be
+    reached just then it logs an error with a traceback. Nothing is lost (the updates are
+    fetched again at the next start and the core handles each once): say so in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Error while calling `get_updates` one more time"):
+            problem = type(record.exc_info[1]).__name__ if record.exc_info else "an error"
+            record.msg = "Telegram: could not confirm the last updates at shutdown (%s); " + (
+                "they will be fetched again at the next start"
+            )
+            record.args = (problem,)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 def build_application(settings: TelegramSettings) -> TelegramApp:
