@@ -95,7 +95,9 @@ async def test_a_parents_press_and_a_parents_close_are_refused(
         # The refusal is for the parent alone: a direct message (after their reminder).
         refusal = (
             await fake_telegram.wait_for(
-                "sendMessage", chat_id=PARENT, where=lambda c: "only the school's senior leadership" in c["text"]
+                "sendMessage",
+                chat_id=PARENT,
+                where=lambda c: "only the school's senior leadership" in c["text"],
             )
         )[-1]
         await app.drain()
