@@ -68,13 +68,19 @@ def phrase_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
             todo.setdefault((id(phrase), i), (phrase, i))
     reach = _Reach(ctx)
     hits: list[Hit] = []
+    # Many patterns share their anchors (and a rule's `also`): their windows are worked out once.
+    spans: dict[tuple[frozenset[str], frozenset[str]], list[tuple[int, int]]] = {}
     for phrase, i in todo.values():
         if (phrase.about is About.STAFF and not has_staff) or (
             phrase.about is About.PUPIL and not has_pupil
         ):
             continue
-        allowed = reach.sentences(_held(where, phrase.also)) if phrase.also else None
-        for w0, w1 in reach.windows(_held(where, phrase.pattern_anchors[i]), allowed):
+        anchors = (phrase.pattern_anchors[i], phrase.also)
+        windows = spans.get(anchors)
+        if windows is None:
+            allowed = reach.sentences(_held(where, phrase.also)) if phrase.also else None
+            windows = spans[anchors] = reach.windows(_held(where, anchors[0]), allowed)
+        for w0, w1 in windows:
             hits.extend(_match(ctx, phrase, phrase.patterns[i], w0, w1))
     return hits
 

@@ -27,6 +27,7 @@ _FUZZY_CUTOFF = 85.0  # rapidfuzz ratio: "mos" ~ "moss" (86), "shaw" !~ "shah" (
 # or more, or any one-letter slip in one of seven or more ("Carer" is a word, not "Carter").
 _DISTINCTIVE_LEN = 5
 _DISTINCTIVE_SLIP_LEN = 7
+_MEMO_SIZE = 20_000
 _NEXT_WORD = re.compile(r"[ \t]+([a-z0-9]+(?:'[a-z]+)?)")
 _CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
@@ -75,9 +76,14 @@ class SchoolProfile:
     # letters, for two swapped letters ("Feild").
     _distinctive: tuple[str, ...] = field(repr=False, compare=False)
     _by_letters: Mapping[str, tuple[str, ...]] = field(repr=False, compare=False)
+    _long_distinctive: tuple[str, ...] = field(repr=False, compare=False)
+    # Capitalised words found not to be a misspelt surname (a bounded memo, shared by threads:
+    # adding to a set is atomic).
+    _not_misspelt: set[str] = field(repr=False, compare=False)
     _tag_names: tuple[tuple[str, _Name], ...] = field(repr=False, compare=False)
     _by_id: Mapping[str, StaffMember] = field(repr=False, compare=False)
     _school_names: tuple[tuple[str, ...], ...] = field(repr=False, compare=False, default=())
+    _school_tags: tuple[str, ...] = field(repr=False, compare=False, default=())  # "stmarys"
     custom: CustomRules = field(repr=False, compare=False, default=CustomRules())  # its own rules
 
     @classmethod
@@ -95,6 +101,7 @@ class SchoolProfile:
         are the school's own rules (rules.custom)."""
         lex = load_lexicon()
         people = _roster_names(staff, pupils, lex, normaliser())
+        school_names = _school_names(names, lex)
         index: dict[str, list[_Name]] = {}
         for person in people:
             index.setdefault(person.words[0], []).append(person)
@@ -115,10 +122,15 @@ class SchoolProfile:
             ),
             _surnames=surnames,
             _distinctive=distinctive,
+            _long_distinctive=tuple(s for s in distinctive if len(s) >= _DISTINCTIVE_SLIP_LEN),
+            _not_misspelt=set(ordinary) if distinctive else set(),
             _by_letters=MappingProxyType({k: tuple(v) for k, v in by_letters.items()}),
             _tag_names=_hashtag_names(people, lex),
             _by_id=MappingProxyType({s.id: s for s in staff}),
-            _school_names=_school_names(names, lex),
+            _school_names=school_names,
+            _school_tags=tuple(
+                sorted({"".join(w) for w in school_names if len("".join(w)) >= 5}, key=len)[::-1]
+            ),
             custom=CustomRules.build(custom),
         )
 
@@ -126,10 +138,15 @@ class SchoolProfile:
         return self._by_id.get(staff_id)
 
     def find_school(self, doc: Normalised, tokens: Sequence[Token]) -> list[tuple[int, int]]:
-        """Token ranges [first, last] where the text names the school itself."""
+        """Token ranges [first, last] where the text names the school itself, and hashtags
+        campaigning against it (#BrookfieldFail, #ShameOnStMarys)."""
         found: list[tuple[int, int]] = []
         for i, tok in enumerate(tokens):
             if found and i <= found[-1][1]:
+                continue
+            if self._school_tags and tok.start and doc.text[tok.start - 1] == "#":
+                if self._against_school(doc, tok):
+                    found.append((i, i))
                 continue
             for words in self._school_names:
                 if words[0] == tok.text:
@@ -138,6 +155,17 @@ class SchoolProfile:
                         found.append((i, end))
                         break
         return found
+
+    def _against_school(self, doc: Normalised, tok: Token) -> bool:
+        negative = load_lexicon().names.hashtag_negative
+        for tag in self._school_tags:
+            at = tok.text.find(tag)
+            if at < 0:
+                continue
+            rest = tok.text[:at] + " " + tok.text[at + len(tag) :]
+            parts = {p.lower() for p in _CAMEL.findall(doc.span(tok.start, tok.end).text)}
+            return bool((set(rest.split()) | parts) & negative)
+        return False
 
     def find_mentions(self, doc: Normalised, tokens: Sequence[Token]) -> list[Mention]:
         """Every roster person the text names, left to right, without overlaps."""
@@ -149,9 +177,14 @@ class SchoolProfile:
             tok = tokens[i]
             tagged = tok.start > 0 and text[tok.start - 1] in "#@"
             if not tagged and tok.text not in index and tok.text not in titles:
-                mention = self._misspelt_at(doc, tokens, i, lex)
-                if mention is not None:
-                    found.append(mention)
+                if (
+                    self._distinctive
+                    and len(tok.text) >= _DISTINCTIVE_LEN
+                    and doc.is_capitalised(tok.start)
+                ):
+                    mention = self._misspelt_at(doc, tokens, i, lex)
+                    if mention is not None:
+                        found.append(mention)
                 i += 1  # most words: one set lookup and on
                 continue
             mention = self._tag_at(doc, tokens, i, lex) or self._name_at(doc, tokens, i, lex)
@@ -237,17 +270,14 @@ class SchoolProfile:
         """A capitalised word that is a small misspelling of a distinctive surname, where
         the writer could mean nothing else ("Okonkow is a bully")."""
         tok = tokens[i]
-        if (
-            not self._distinctive
-            or len(tok.text) < _DISTINCTIVE_LEN
-            or not doc.is_capitalised(tok.start)
-            or tok.text in lex.names.common_words
-            or tok.text in lex.names.first_names
-            or tok.text in lex.terms
-        ):
+        if tok.text in self._not_misspelt:
             return None
         name = self._fuzzy_surname(tok.text, lex, self._distinctive)
-        if name is None or not self._acceptable(doc, tokens, i, i, name, lex):
+        if name is None:
+            if len(self._not_misspelt) < _MEMO_SIZE:
+                self._not_misspelt.add(tok.text)  # "Reminder", "Happy": asked again and again
+            return None
+        if not self._acceptable(doc, tokens, i, i, name, lex):
             return None
         return self._mention(tokens, i, i, name, titled=False)
 
@@ -258,7 +288,7 @@ class SchoolProfile:
         if len(word) < 3 or not word.isalpha() or word in names.not_names or word in names.titles:
             return None
         pool = self._surnames if candidates is None else candidates
-        slips = pool if candidates is None else [s for s in pool if len(s) >= _DISTINCTIVE_SLIP_LEN]
+        slips = pool if candidates is None else self._long_distinctive
         hit = process.extractOne(word, slips, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
         surname = hit[0] if hit is not None and abs(len(hit[0]) - len(word)) <= 2 else None
         if surname is None and len(word) >= 4:
