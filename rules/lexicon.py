@@ -205,7 +205,13 @@ def load_lexicon() -> Lexicon:
             if key:
                 word_classes.setdefault(key, set()).add(cls)
     names = _names(_mapping(data["names.yaml"], "names.yaml"))
-    known = [*("".join(t.words) for first in terms.values() for t in first), *sorted(names.titles)]
+    # Violent verbs are known too, so that "k!ll" and "st@b" are read as what they disguise.
+    violent = sorted(w for w in frozen.get("VIOLENT_VERB", ()) if w.isalpha())
+    known = [
+        *("".join(t.words) for first in terms.values() for t in first),
+        *sorted(names.titles),
+        *violent,
+    ]
     return Lexicon(
         terms={k: tuple(v) for k, v in terms.items()},
         classes=frozen,

@@ -27,6 +27,8 @@ _PRONOUN = re.compile(r"(?<![a-z'])(?:he|she|him|her|his|he's|she's)(?![a-z])")
 _RELATIVE = re.compile(r"^'?s? ?(?:mum|mom|mam|mummy|dad|daddy|mother|father|parents|nan|gran)")
 # Between two people named together: "Mr Moss and Mrs Cox are both useless".
 _TOGETHER = re.compile(r"[\s,&/+]*(?:and|or|nor|plus|&|as well as)?[\s,]*(?:both\s+)?")
+# Laughing at someone is not laughing along with them: "everyone laughs at you".
+_DERISION = re.compile(r"(?<![a-z])(?:laugh(?:s|ing|ed)?|sniggering|giggling) at(?![a-z])")
 _OWN = frozenset(("my", "our", "mine"))
 _PRONOUNS = frozenset(("he", "she", "they", "him", "her", "he's", "she's", "they're", "hes"))
 _POINTING = frozenset(("that", "this", "the", "those", "these", "thats", "that's"))
@@ -126,7 +128,8 @@ class Aim:
         s0, s1 = ctx.sentence(pos)
         if any(mark in ctx.masked[s0:s1] for mark in self._mirth_marks):
             return True
-        if any(w in self._mirth for w in ctx.words(s0, pos) + ctx.words(end, s1)):
+        laughter = any(w in self._mirth for w in ctx.words(s0, pos) + ctx.words(end, s1))
+        if laughter and not _DERISION.search(ctx.masked, s0, s1):
             return True
         c0, c1 = ctx.clause(pos)
         return any(w in self._positive for w in ctx.words(c0, pos) + ctx.words(end, max(c1, end)))

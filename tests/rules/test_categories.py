@@ -123,3 +123,44 @@ def test_an_insult_aimed_at_someone_else_does_not_name_staff_negatively(
     verdict = engine.evaluate("Mr Brown had to deal with that idiot dad again", school)
     assert verdict.categories == ("abuse",)
     assert verdict.mentioned_staff == ("brown",)
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Sharon you're a laughing stock", True),  # "laughing" is part of the insult
+        ("you're a joke, everyone laughs at you", True),  # laughing at someone is derision
+        ("he's such a clown, always making everyone laugh", False),  # laughing along
+        ("I'm a laughing stock in these shorts lol", False),
+    ],
+)
+def test_laughter_makes_a_mild_remark_banter_only_when_it_is_shared(
+    engine: RulesEngine, school: SchoolProfile, text: str, flagged: bool
+) -> None:
+    assert engine.evaluate(text, school).flagged == flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("#OakfieldFail", True),
+        ("#ShameOnOakfield", True),
+        ("#oakfieldout", True),
+        ("#OakfieldProud of our netball team", False),
+        ("#Oakfield sports day was ace", False),
+    ],
+)
+def test_hashtags_campaigning_against_the_school_are_complaints(
+    engine: RulesEngine, text: str, flagged: bool
+) -> None:
+    school = SchoolProfile.build("oakfield", [], names=["Oakfield Primary School"])
+    verdict = engine.evaluate(text, school)
+    assert verdict.flagged == flagged, verdict.findings
+    assert not flagged or verdict.categories == ("complaint",)
+
+
+@pytest.mark.parametrize("text", ["I'm gonna k!ll him", "i will st4b her", "I'll sh00t him"])
+def test_violent_verbs_in_disguise_are_threats(
+    engine: RulesEngine, school: SchoolProfile, text: str
+) -> None:
+    assert "threat" in engine.evaluate(text, school).categories
