@@ -76,6 +76,7 @@ class NameWords:
 
     titles: frozenset[str]
     role_synonyms: tuple[frozenset[str], ...]
+    role_abbreviations: tuple[tuple[str, tuple[str, ...]], ...]  # "head of year" -> ("hoy",)
     ambiguous_roles: frozenset[str]
     determiners: frozenset[str]
     role_stop_after: frozenset[str]
@@ -284,6 +285,10 @@ def _names(d: Mapping[str, Any]) -> NameWords:
         role_synonyms=tuple(
             frozenset(_word(w) for w in _list(g, "names.yaml: role_synonyms"))
             for g in _list(d.get("role_synonyms"), "names.yaml: role_synonyms")
+        ),
+        role_abbreviations=tuple(
+            (_word(k), tuple(_word(a) for a in _list(v, f"names.yaml: role_abbreviations: {k}")))
+            for k, v in _mapping(d.get("role_abbreviations", {}), "names.yaml").items()
         ),
         ambiguous_roles=words("ambiguous_roles"),
         determiners=words("determiners"),

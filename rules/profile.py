@@ -433,12 +433,19 @@ def _school_names(names: Sequence[str], lex: Lexicon) -> tuple[tuple[str, ...], 
 
 
 def _role_variants(role: str, lex: Lexicon) -> set[str]:
-    """The role as written, its synonyms, and ways of writing a year group ("Y3 teacher")."""
+    """The role as written, its synonyms, abbreviations ("HoY 10") and ways of writing a year
+    group ("Y3 teacher")."""
     key = " ".join(role.casefold().split())
     out = {key}
     for group in lex.names.role_synonyms:
         if key in group:
             out.update(group)
+    for variant in list(out):
+        for phrase, abbreviations in lex.names.role_abbreviations:
+            if re.search(rf"\b{re.escape(phrase)}\b", variant):
+                for short in abbreviations:
+                    shortened = re.sub(rf"\b{re.escape(phrase)}\b", short, variant)
+                    out.update((shortened, re.sub(rf"\b{short} (\d+)\b", rf"{short}\1", shortened)))
     spelt = lex.names.number_words
     for variant in list(out):
         m = re.search(r"\byear (\d+)\b", variant)
