@@ -43,6 +43,7 @@ from rules import RulesEngine
 from tests.faults.worlds import (
     PLATFORMS,
     School,
+    Sent,
     World,
     fault_plan,
     make_world,
@@ -93,6 +94,7 @@ class Counts:
     reminded: int = 0  # flagged messages whose sender got a reminder
     alerted: int = 0  # flagged messages SLT were alerted about
     duplicates: int = 0  # extra copies of a reminder or an alert
+    after_lost_answer: int = 0  # of those, copies following one whose answer the fake lost
     lost: int = 0  # reminders and alerts never delivered
     stray: int = 0  # deliveries that belong to no flagged message
     latencies: list[float] = field(default_factory=list)  # message -> first alert, seconds
@@ -108,6 +110,7 @@ class Counts:
             "reminded",
             "alerted",
             "duplicates",
+            "after_lost_answer",
             "lost",
             "stray",
             "faults",
@@ -485,17 +488,17 @@ def _count_platform(
     messages: Sequence[Message], world: World, slt: set[str], blind_resends: int
 ) -> Counts:
     flagged = {m.author: m for m in messages if m.flagged}
-    reminders: Counter[str] = Counter()
-    alerts: defaultdict[str, list[float]] = defaultdict(list)
+    reminders: defaultdict[str, list[Sent]] = defaultdict(list)
+    alerts: defaultdict[str, list[Sent]] = defaultdict(list)
     stray = 0
     for sent in world.sent():
         if sent.dm and sent.to in slt:
             senders = [who for platform, who in SENDER.findall(sent.text) if platform == world.name]
             if len(senders) == 1 and senders[0] in flagged:
-                alerts[senders[0]].append(sent.at)
+                alerts[senders[0]].append(sent)
                 continue
         elif sent.dm and sent.to in flagged:
-            reminders[sent.to] += 1
+            reminders[sent.to].append(sent)
             continue
         stray += 1
     counts = Counts(
@@ -509,13 +512,15 @@ def _count_platform(
     for (call, _), times in world.faults.injected.items():
         counts.failed_calls[call] += times
     for author, message in flagged.items():
-        sent_alerts = alerts.get(author, [])
-        counts.reminded += reminders[author] > 0
-        counts.alerted += bool(sent_alerts)
-        counts.duplicates += max(0, reminders[author] - 1) + max(0, len(sent_alerts) - 1)
-        counts.lost += (reminders[author] == 0) + (not sent_alerts)
-        if sent_alerts:
-            counts.latencies.append(min(sent_alerts) - message.posted_at)
+        for copies in (reminders.get(author, []), alerts.get(author, [])):
+            copies.sort(key=lambda sent: sent.at)
+            counts.duplicates += max(0, len(copies) - 1)
+            counts.after_lost_answer += sum(1 for c in copies[:-1] if not c.answered)
+            counts.lost += not copies
+        counts.reminded += author in reminders
+        counts.alerted += author in alerts
+        if author in alerts:
+            counts.latencies.append(alerts[author][0].at - message.posted_at)
     return counts
 
 
@@ -572,7 +577,8 @@ def report(result: SoakResult, console: Console) -> None:
         console.print(
             f"{name}: {c.faults:,} calls failed by the fake ({calls}); {c.lost_answers:,} of them "
             f"carried out with the answer lost; {c.blind_resends} resend(s) the platform could "
-            "not confirm"
+            f"not confirm; duplicates: {c.after_lost_answer} after an answer lost on the way, "
+            f"{c.duplicates - c.after_lost_answer} after a kill or a slow answer"
         )
     kills = ", ".join(f"{k:.1f}s" for k in result.kills) or "none"
     console.print(f"SIGKILL at {kills} after the first message; bot processes: {len(result.runs)}")

@@ -21,7 +21,7 @@ import itertools
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiohttp import web
@@ -106,6 +106,7 @@ class SentMessage:
     reply_markup: Any
     message_id: int
     at: float  # time.monotonic() when it was carried out
+    answered: bool = True  # False: the fault plan lost the answer after carrying it out
 
 
 @dataclass
@@ -340,7 +341,13 @@ class FakeTelegramApi:
                 return web.json_response(failure.error.body(), status=failure.error.status)
         fault = self.faults.decide(method)
         if fault is not None:
-            return await apply(request, fault, lambda: self._answer(method, params), _refusal)
+
+            async def act() -> None:
+                already = len(self.sent)
+                await self._answer(method, params)
+                self.sent[already:] = [replace(m, answered=False) for m in self.sent[already:]]
+
+            return await apply(request, fault, act, _refusal)
         try:
             result = await self._answer(method, params)
         except _Refused as refused:

@@ -70,6 +70,7 @@ class Sent:
     dm: bool
     text: str
     at: float  # time.monotonic() at the fake
+    answered: bool = True  # False: carried out, but the fake lost its answer on purpose
 
 
 class World(Protocol):
@@ -133,7 +134,9 @@ class TelegramWorld:
         return str(update["message"]["message_id"])
 
     def sent(self) -> list[Sent]:
-        return [Sent(str(m.chat_id), m.chat_id > 0, m.text, m.at) for m in self.fake.sent]
+        return [
+            Sent(str(m.chat_id), m.chat_id > 0, m.text, m.at, m.answered) for m in self.fake.sent
+        ]
 
 
 class DiscordWorld:
