@@ -84,6 +84,8 @@ class NameWords:
     common_words: frozenset[str]
     not_person_before: frozenset[str]
     person_after: frozenset[str]
+    person_acts: frozenset[str]  # what only a person does ("hasn't got", "shouted")
+    person_owns: frozenset[str]  # what only a person has ("Wood's class")
     not_names: frozenset[str]
     first_names: frozenset[str]
     hashtag_negative: frozenset[str]
@@ -297,6 +299,8 @@ def _names(d: Mapping[str, Any]) -> NameWords:
         common_words=words("common_words"),
         not_person_before=words("not_person_before"),
         person_after=words("person_after"),
+        person_acts=words("person_acts"),
+        person_owns=words("person_owns"),
         not_names=words("not_names"),
         first_names=words("first_names"),
         hashtag_negative=words("hashtag_negative"),

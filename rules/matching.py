@@ -87,20 +87,26 @@ def phrase_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
 
 class _Reach:
     """The stretch of text a phrase anchored at each token may cover: its sentence, and no
-    further than `_REACH` characters either side. Worked out once per message."""
+    further than `_REACH` characters either side. Worked out once per message, and only for
+    the tokens that anchor something."""
 
     def __init__(self, ctx: Context) -> None:
-        self._sentence: list[int] = []
-        self._span: list[tuple[int, int]] = []
-        for tok in ctx.tokens:
-            sentence = ctx.sentence_of(tok.start)
-            s0, s1 = ctx.sentences[sentence]
-            self._sentence.append(sentence)
-            self._span.append((max(s0, tok.start - _REACH), min(s1, tok.end + _REACH)))
+        self._ctx = ctx
+        self._place: dict[int, tuple[int, int, int]] = {}  # token -> (sentence, w0, w1)
         self._cache: dict[tuple[frozenset[int], frozenset[int] | None], list[tuple[int, int]]] = {}
 
+    def _at(self, n: int) -> tuple[int, int, int]:
+        place = self._place.get(n)
+        if place is None:
+            ctx, tok = self._ctx, self._ctx.tokens[n]
+            sentence = ctx.sentence_of(tok.start)
+            s0, s1 = ctx.sentences[sentence]
+            place = (sentence, max(s0, tok.start - _REACH), min(s1, tok.end + _REACH))
+            self._place[n] = place
+        return place
+
     def sentences(self, tokens: set[int]) -> frozenset[int]:
-        return frozenset(self._sentence[n] for n in tokens)
+        return frozenset(self._at(n)[0] for n in tokens)
 
     def windows(self, tokens: set[int], sentences: frozenset[int] | None) -> list[tuple[int, int]]:
         """Merged stretches around `tokens`, only in `sentences` if given."""
@@ -109,9 +115,9 @@ class _Reach:
         if found is None:
             merged: list[tuple[int, int]] = []
             for n in sorted(tokens):
-                if sentences is not None and self._sentence[n] not in sentences:
+                sentence, w0, w1 = self._at(n)
+                if sentences is not None and sentence not in sentences:
                     continue
-                w0, w1 = self._span[n]
                 if merged and w0 <= merged[-1][1]:
                     merged[-1] = (merged[-1][0], max(merged[-1][1], w1))
                 else:

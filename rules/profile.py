@@ -262,7 +262,15 @@ class SchoolProfile:
             # is probably the everyday word it also is ("a carter", "the turner prize").
             return capital or not _writes_capitals(doc)
         person = after in names.person_after or possessive
-        return capital and (person or not _sentence_start(doc, tokens, i))
+        if capital:
+            return person or not _sentence_start(doc, tokens, i)
+        # From someone who writes nothing with a capital, only a clear person context will do:
+        # "wood hasn't got a clue", "king's class is chaos" (not "hope so", "king size").
+        if not doc.original.islower():
+            return False
+        if possessive:
+            return _next_word(doc, tokens, end + 1) in names.person_owns
+        return after in names.person_acts
 
     def _misspelt_at(
         self, doc: Normalised, tokens: Sequence[Token], i: int, lex: Lexicon

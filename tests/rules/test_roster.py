@@ -203,6 +203,9 @@ def test_ordinary_words_are_not_taken_for_misspelt_surnames(
         ("Wood's class is chaos", "wood"),  # a possessive
         ("Hope never marks anything", "hope"),
         ("Hope can't control the class", "hope"),
+        ("wood hasn't got a clue", "wood"),  # a writer who uses no capitals at all
+        ("wood's class is chaos", "wood"),
+        ("hope shouted at my son", "hope"),
     ],
 )
 def test_an_everyday_word_surname_opening_a_sentence_names_the_person_in_person_context(
@@ -215,7 +218,8 @@ def test_an_everyday_word_surname_opening_a_sentence_names_the_person_in_person_
     "text",
     ["Hope so, see you at the fair", "Hope everyone has a lovely half term",
      "Wood shavings everywhere after DT", "the wood shavings go in the bin",
-     "I hope it's sunny", "Wood glue is on the list"],
+     "I hope it's sunny", "Wood glue is on the list", "hope so", "hope is all we have",
+     "wood is cheaper at the merchants", "i hope wood's cheaper", "Hope so. wood hasn't arrived"],
 )  # fmt: skip
 def test_an_everyday_word_surname_opening_a_sentence_is_a_word_otherwise(
     engine: RulesEngine, distinctive: SchoolProfile, text: str
