@@ -6,10 +6,17 @@ when the process stops are delivered after the next start. Within a lane (one ch
 recipient's DMs) actions go out in the order they were stored; lanes run side by side.
 
 Each attempt is committed before the platform is called. An attempt that ends without the
-platform's answer (the process was killed, the call timed out, the connection dropped) leaves
-the action "unsure": it may have got through. The next attempt then asks the platform first
-(`Redelivers`: Discord's enforced nonce, Slack's message metadata), so it is sent once. A
-platform that cannot tell (Telegram) is sent it again, and the row counts the blind resend.
+platform's answer (the process was killed, the call timed out, the connection dropped, a 5xx)
+leaves the action "unsure": it may have got through. The next attempt then asks the platform
+first (`Redelivers`), so it is sent once. What each platform allows:
+
+- Discord: every message carries a nonce made from the action's key, enforced by Discord for a
+  few minutes (a repeat returns the first message); after that the channel's history is read.
+- Slack: every message carries the key in its metadata; the conversation's history is read
+  before a resend. Ephemeral messages are not kept by Slack and cannot be checked.
+- Telegram: the Bot API has no idempotency key and no way for a bot to read what it sent. The
+  action is sent again (at least once, never lost) and the row counts the blind resend, so a
+  duplicate is possible exactly when an answer was lost after Telegram had acted.
 """
 
 from __future__ import annotations
@@ -180,11 +187,12 @@ class Outbox:
                 state = await s.chat_state(action.chat)
             action = ReopenChat(key=action.key, chat=action.chat, saved_state=state.saved_state)
         unsure = row.unsure_since  # an earlier attempt may have got through
-        check = unsure is not None and isinstance(platform, Redelivers)
+        checks = platform if isinstance(platform, Redelivers) else None
+        blind = unsure is not None and checks is None
         began = self._clock.now()
         async with self._store.transaction() as s:
-            await s.begin_attempt(row.id, began, blind=unsure is not None and not check)
-        if unsure is not None and not check:
+            await s.begin_attempt(row.id, began, blind=blind)
+        if blind:
             log.warning(
                 "%s %s via %s: an earlier attempt may have got through and %s cannot tell; "
                 "sending it again",
@@ -195,8 +203,8 @@ class Outbox:
             )
         try:
             async with asyncio.timeout(self._delivery_timeout):
-                if unsure is not None and isinstance(platform, Redelivers):
-                    delivery = await platform.redeliver(action, unsure)
+                if unsure is not None and checks is not None:
+                    delivery = await checks.redeliver(action, unsure)
                 else:
                     delivery = await platform.deliver(action)
         except RetryAfter as exc:

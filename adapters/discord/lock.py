@@ -32,12 +32,16 @@ async def close_chat(client: discord.Client, chat: ChatRef, reason: str) -> Deli
     channel = await _fresh(client, chat, "closing the chat")
     audit = _audit(f"schoolgate: chat closed. {reason}")
     if isinstance(channel, discord.Thread):
+        if channel.locked and channel.archived:
+            return _already_closed()
         saved = {"thread": {"locked": channel.locked, "archived": channel.archived}}
         with delivery_errors("locking the thread"):
             await channel.edit(locked=True, archived=True, reason=audit)
         return Delivery(path="archived", state=json.dumps(saved))
     everyone = channel.guild.default_role
     before = _everyone_overwrite(channel)
+    if before is not None and _denies_sending(before):
+        return _already_closed()
     closed = discord.PermissionOverwrite.from_pair(
         *(before or discord.PermissionOverwrite()).pair()
     )
@@ -45,6 +49,17 @@ async def close_chat(client: discord.Client, chat: ChatRef, reason: str) -> Deli
     with delivery_errors("closing the chat"):
         await channel.set_permissions(everyone, overwrite=closed, reason=audit)
     return Delivery(path="overwrite", state=json.dumps({"overwrite": _encode(before)}))
+
+
+def _denies_sending(overwrite: discord.PermissionOverwrite) -> bool:
+    return overwrite.send_messages is False and overwrite.send_messages_in_threads is False
+
+
+def _already_closed() -> Delivery:
+    """Members could already not post: closed by a person, or by an earlier attempt whose
+    answer was lost. Saving this as the state to restore would leave the chat closed for good;
+    with nothing saved, reopening lifts only what closing sets."""
+    return Delivery(path="already_closed", note="members could already not post")
 
 
 async def reopen_chat(client: discord.Client, chat: ChatRef, saved_state: str | None) -> Delivery:

@@ -101,10 +101,12 @@ async def running(scene: Scene) -> AsyncIterator[App]:
 async def until(condition: Callable[[], bool], what: str) -> None:
     """Wait until `condition()` holds (an upper bound for asynchronous work, not a timing).
     Polled: the three fakes share no event to wait on."""
-    async with asyncio.timeout(WAIT_LIMIT):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-    assert condition(), what
+    try:
+        async with asyncio.timeout(WAIT_LIMIT):
+            while not condition():  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"never saw {what}") from None
 
 
 async def until_async(check: Callable[[], Awaitable[bool]], what: str) -> None:
