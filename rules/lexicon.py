@@ -86,6 +86,7 @@ class NameWords:
     person_after: frozenset[str]
     person_acts: frozenset[str]  # what only a person does ("hasn't got", "shouted")
     person_owns: frozenset[str]  # what only a person has ("Wood's class")
+    child_nouns: frozenset[str]  # "that Grace girl"
     not_names: frozenset[str]
     first_names: frozenset[str]
     hashtag_negative: frozenset[str]
@@ -301,6 +302,7 @@ def _names(d: Mapping[str, Any]) -> NameWords:
         person_after=words("person_after"),
         person_acts=words("person_acts"),
         person_owns=words("person_owns"),
+        child_nouns=words("child_nouns"),
         not_names=words("not_names"),
         first_names=words("first_names"),
         hashtag_negative=words("hashtag_negative"),

@@ -245,7 +245,8 @@ class SchoolProfile:
             return not name.common or before in names.determiners or possessive
         capital = doc.is_capitalised(tokens[i].start)
         if before in names.not_person_before:
-            return after in names.person_after and capital
+            child = name.kind is Kind.PUPIL and after in names.child_nouns
+            return (after in names.person_after or child) and capital
         if name.kind is Kind.PUPIL:
             return capital or not name.common
         # A bare surname: another person's first name before it means another person.
