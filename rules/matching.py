@@ -80,8 +80,10 @@ def phrase_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
         if windows is None:
             allowed = reach.sentences(_held(where, phrase.also)) if phrase.also else None
             windows = spans[anchors] = reach.windows(_held(where, anchors[0]), allowed)
+        pattern = phrase.patterns[i]
         for w0, w1 in windows:
-            hits.extend(_match(ctx, phrase, phrase.patterns[i], w0, w1))
+            if pattern.search(ctx.masked, w0, w1) is not None:  # most windows: no match at all
+                hits.extend(_match(ctx, phrase, pattern, w0, w1))
     return hits
 
 
