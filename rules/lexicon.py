@@ -87,6 +87,7 @@ class NameWords:
     person_acts: frozenset[str]  # what only a person does ("hasn't got", "shouted")
     person_owns: frozenset[str]  # what only a person has ("Wood's class")
     child_nouns: frozenset[str]  # "that Grace girl"
+    at_work: re.Pattern[str]  # after a first name, where they work: "Jo in the office"
     not_names: frozenset[str]
     first_names: frozenset[str]
     hashtag_negative: frozenset[str]
@@ -303,6 +304,12 @@ def _names(d: Mapping[str, Any]) -> NameWords:
         person_acts=words("person_acts"),
         person_owns=words("person_owns"),
         child_nouns=words("child_nouns"),
+        at_work=re.compile(
+            r",? (?:in|from|at|on|who works in|who runs) (?:the |our )?"
+            rf"{alternation(words('workplaces'))}(?![a-z])"
+            r"|,? (?:the|our|my (?:son's|daughter's|kids'|child's)) "
+            rf"{alternation(words('job_titles'))}(?![a-z])"
+        ),
         not_names=words("not_names"),
         first_names=words("first_names"),
         hashtag_negative=words("hashtag_negative"),

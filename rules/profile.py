@@ -238,7 +238,9 @@ class SchoolProfile:
         if name.kind in (Kind.ALIAS, Kind.FULL):
             return True
         if name.kind is Kind.FIRST:
-            return False  # a first name alone is too common to mean a member of staff
+            # A first name alone is too common to mean a member of staff, unless the words
+            # after it say where they work ("Jo in the office", "Sam the TA").
+            return bool(lex.names.at_work.match(doc.text, tokens[end].end))
         if name.kind is Kind.ROLE:
             if after in names.role_stop_after:
                 return False

@@ -225,3 +225,27 @@ def test_an_everyday_word_surname_opening_a_sentence_is_a_word_otherwise(
     engine: RulesEngine, distinctive: SchoolProfile, text: str
 ) -> None:
     assert mentioned(engine, distinctive, text) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jo in the office is so rude", ("jo",)),  # where they work says it is them
+        ("Sam the TA is useless", ("sam",)),
+        ("Jo, our office manager, is a nightmare", ("jo",)),
+        ("Jo is so rude", ()),  # a first name alone may be anyone in the chat
+        ("Sam said the office is shut", ()),
+        ("Jo in the park was lovely", ()),
+    ],
+)
+def test_a_first_name_names_staff_only_with_where_they_work(
+    engine: RulesEngine, text: str, expected: tuple[str, ...]
+) -> None:
+    school = SchoolProfile.build(
+        "firsts",
+        [
+            StaffMember("jo", "Mrs", "Jo", "Pemberton", ("office manager",)),
+            StaffMember("sam", "Mr", "Sam", "Lowe", ("teaching assistant",)),
+        ],
+    )
+    assert mentioned(engine, school, text) == expected
