@@ -30,6 +30,7 @@ _TOGETHER = re.compile(r"[\s,&/+]*(?:and|or|nor|plus|&|as well as)?[\s,]*(?:both
 # Laughing at someone is not laughing along with them: "everyone laughs at you".
 _DERISION = re.compile(r"(?<![a-z])(?:laugh(?:s|ing|ed)?|sniggering|giggling) at(?![a-z])")
 _OWN = frozenset(("my", "our", "mine"))
+_SELF_AFTER = frozenset(("i'm", "im"))
 _PRONOUNS = frozenset(("he", "she", "they", "him", "her", "he's", "she's", "they're", "hes"))
 _POINTING = frozenset(("that", "this", "the", "those", "these", "thats", "that's"))
 
@@ -52,6 +53,8 @@ class Aim:
         self._other = lex.words_in("OTHER") | lex.words_in("PERSON_NOUN")
         self._others_family = lex.words_in("OTHER_PEOPLE")
         self._negators = lex.words_in("NEGATOR")
+        # Words that leave a clause without a subject: "..., total numpty".
+        self._filler = lex.words_in("INTENS") | {"what", "a", "an", "such", "ffs", "omg"}
         self._positive = lex.words_in("POSITIVE")
         self._mirth = lex.words_in("MIRTH")
         self._mirth_marks = tuple(w for w in self._mirth if not w.isascii())
@@ -95,8 +98,12 @@ class Aim:
         mild = hit.rule.severity is Severity.LOW and hit.rule.category is Category.ABUSE
         if mild and self.kindly(ctx, hit.start, hit.end):
             return True
-        c0, _ = ctx.clause(hit.start)
+        c0, c1 = ctx.clause(hit.start)
+        if self._self_after(ctx.words(hit.end, c1)[:2]):
+            return True  # "what an idiot I am"
         words = ctx.words(c0, hit.start)
+        if all(w in self._filler for w in words):  # "ffs me again, total numpty": clause before
+            words = ctx.words(ctx.sentence(hit.start)[0], hit.start)
         thing = False  # "our dog is a pig", unless a person comes before: "whoever ... my drive"
         for k in range(len(words) - 1, -1, -1):
             word = words[k]
@@ -112,6 +119,11 @@ class Aim:
                     own = self._own_family_before(ctx, c0)  # "my son ... he has autism"
                 return own and (private or mild)
         return thing
+
+    @staticmethod
+    def _self_after(words: list[str]) -> bool:
+        """Whether the words right after a remark make the writer its subject ("... I am")."""
+        return bool(words) and (words[0] in _SELF_AFTER or words[:2] == ["i", "am"])
 
     def name_calling(self, ctx: Context, hit: Hit) -> bool:
         """Whether an abusive remark calls someone names or swears at them ("is a twat", "tell

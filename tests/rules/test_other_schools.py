@@ -4,8 +4,10 @@ surnames such as Price, Fox, Field and Rose, pupils called Grace and Lily), Hill
 Black, Page, Walker, Lee; pupils called Jack and Ruby) and Brookfield, a secondary school (a
 head known as "Dr O", "Mr K", distinctive surnames parents misspell such as Okonkwo and
 Kowalczyk, everyday-word surnames Wood, King, Hall and Hope, pupils called Grace, Faith, Hunter,
-Will, Jack and Rose). Each case file holds one JSON object a line: text, whether it should be
-flagged, and the categories, staff ids and pupils that must be reported."""
+Will, Jack and Rose), and Millside (everyday-word surnames Hill, Bird, Lake and Lamb beside
+words such as "downhill"; pupils called Hope, Summer, Ivy and Will; Northern dialect). Each
+case file holds one JSON object a line: text, whether it should be flagged, and the
+categories, staff ids and pupils that must be reported."""
 
 from __future__ import annotations
 
@@ -66,6 +68,21 @@ SCHOOLS = {
         ],
         ["Grace", "Faith", "Hunter", "Will", "Jack", "Rose", "Tyler", "Maisie"],
         names=["Brookfield Academy"],
+    ),
+    "millside": SchoolProfile.build(
+        "millside",
+        [
+            StaffMember("hill", "Mrs", "Janet", "Hill", ("headteacher",)),
+            StaffMember("bird", "Mr", "Gary", "Bird", ("deputy head",)),
+            StaffMember("walsh", "Miss", "Chloe", "Walsh", ("year 3 teacher",)),
+            StaffMember("booth", "Mrs", "Dawn", "Booth", ("teaching assistant",)),
+            StaffMember("ahmed", "Mr", "Imran", "Ahmed", ("year 5 teacher",)),
+            StaffMember("lake", "Ms", "Kerry", "Lake", ("SENCo",)),
+            StaffMember("lamb", "Mrs", "Tracy", "Lamb", ("office manager",)),
+            StaffMember("kowalski", "Mr", "Piotr", "Kowalski", ("PE teacher",)),
+        ],
+        ["Hope", "Leo", "Summer", "Ivy", "Will", "Jay", "Bobby", "Mason"],
+        names=["Millside Primary School"],
     ),
 }  # fmt: skip
 
