@@ -68,9 +68,12 @@ def decode_action(kind: str, payload: str) -> Action:
 
 def lane_of(action: Action) -> str:
     """Actions in one lane are delivered one after another, in the order they were stored:
-    a closing notice goes out before the chat is locked. Alerts queue per recipient."""
+    a closing notice goes out before the chat is locked. Alerts and reminders queue per person:
+    one parent's reminder waiting out a failing platform does not hold up another's."""
     if isinstance(action, Alert):
         return f"{action.recipient.platform}:dm:{action.recipient.user_id}"
+    if isinstance(action, Remind):
+        return f"{action.user.platform}:dm:{action.user.user_id}"
     return f"{action.chat.platform}:{action.chat.chat_id}"
 
 
