@@ -30,6 +30,8 @@ _TOGETHER = re.compile(r"[\s,&/+]*(?:and|or|nor|plus|&|as well as)?[\s,]*(?:both
 # Laughing at someone is not laughing along with them: "everyone laughs at you".
 _DERISION = re.compile(r"(?<![a-z])(?:laugh(?:s|ing|ed)?|sniggering|giggling) at(?![a-z])")
 _OWN = frozenset(("my", "our", "mine"))
+# The writer's own child named in passing is not someone else in between ("kept our Leo in").
+_OWN_CHILD = re.compile(f"(?<![a-z])(?:my|our) [{PERSON_MASKS}]+")
 _SELF_AFTER = frozenset(("i'm", "im"))
 _PRONOUNS = frozenset(("he", "she", "they", "him", "her", "he's", "she's", "they're", "hes"))
 _POINTING = frozenset(("that", "this", "the", "those", "these", "thats", "that's"))
@@ -270,7 +272,7 @@ class Aim:
         if m.end <= h.start:
             if _REPORTED.search(ctx.masked, m.end, h.start):
                 return False
-            between = ctx.masked[m.end : h.start]
+            between = _OWN_CHILD.sub("", ctx.masked[m.end : h.start])
             if any(c in between for c in PERSON_MASKS):
                 return False  # someone else is named in between
         after = ctx.words(h.end, min(len(ctx.masked), h.end + 16))[:1]
