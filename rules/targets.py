@@ -101,11 +101,14 @@ class Aim:
         if mild and self.kindly(ctx, hit.start, hit.end):
             return True
         c0, c1 = ctx.clause(hit.start)
-        if self._self_after(ctx.words(hit.end, c1)[:2]):
-            return True  # "what an idiot I am"
         words = ctx.words(c0, hit.start)
-        if all(w in self._filler for w in words):  # "ffs me again, total numpty": clause before
-            words = ctx.words(ctx.sentence(hit.start)[0], hit.start)
+        # "I hate that cow": "that" points at someone, but only in the remark's own clause.
+        pointing = hit.rule.category is Category.ABUSE
+        if all(w in self._filler for w in words):  # the remark's clause names no subject
+            if self._self_after(ctx.words(hit.end, c1)[:2]):
+                return True  # "what an idiot I am"
+            words = ctx.words(ctx.sentence(hit.start)[0], hit.start)  # "ffs me again, numpty"
+            pointing = False
         thing = False  # "our dog is a pig", unless a person comes before: "whoever ... my drive"
         for k in range(len(words) - 1, -1, -1):
             word = words[k]
@@ -113,8 +116,8 @@ class Aim:
                 thing = True
             elif word in self._self or (word in _OWN and private):
                 return not thing or private
-            elif word in _POINTING and not thing and hit.rule.category is Category.ABUSE:
-                return False  # "I hate that cow": aimed at whoever "that" points to
+            elif pointing and word in _POINTING and not thing:
+                return False
             elif word[0] in PERSON_MASKS or word in self._other:
                 own = k > 0 and words[k - 1] in _OWN
                 if word in _PRONOUNS and private:
