@@ -105,7 +105,7 @@ class Aim:
         # "I hate that cow": "that" points at someone, but only in the remark's own clause.
         pointing = hit.rule.category is Category.ABUSE
         if all(w in self._filler for w in words):  # the remark's clause names no subject
-            if self._self_after(ctx.words(hit.end, c1)[:2]):
+            if self._self_after(ctx.words(hit.end, c1)[:3]):
                 return True  # "what an idiot I am"
             words = ctx.words(ctx.sentence(hit.start)[0], hit.start)  # "ffs me again, numpty"
             pointing = False
@@ -127,8 +127,12 @@ class Aim:
 
     @staticmethod
     def _self_after(words: list[str]) -> bool:
-        """Whether the words right after a remark make the writer its subject ("... I am")."""
-        return bool(words) and (words[0] in _SELF_AFTER or words[:2] == ["i", "am"])
+        """Whether the words right after a remark make the writer its subject ("... I am",
+        "numpty moment from me")."""
+        if not words:
+            return False
+        moment = words[0] == "moment" and "me" in words[1:]
+        return words[0] in _SELF_AFTER or words[:2] == ["i", "am"] or moment
 
     def name_calling(self, ctx: Context, hit: Hit) -> bool:
         """Whether an abusive remark calls someone names or swears at them ("is a twat", "tell
