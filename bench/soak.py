@@ -44,6 +44,7 @@ from tests.faults.worlds import (
     PLATFORMS,
     School,
     Sent,
+    SlackWorld,
     World,
     fault_plan,
     make_world,
@@ -157,6 +158,7 @@ class SoakResult:
     workdir: Path | None  # where the logs and the database were kept, if they were
     duration: float
     events_lost: int  # Slack events no delivery attempt got through (caught up from history)
+    misread: int  # (school, phrasing) pairs the rules core read otherwise than written: unused
 
     @property
     def total(self) -> Counts:
@@ -216,6 +218,8 @@ class Soak:
         self.runs: list[Run] = []
         self.kills: list[float] = []
         self._restart: asyncio.Task[None] | None = None
+        self.workdir = self.config_path = self.database = Path()
+        self.misread = 0
         self._env = {**os.environ}
         for world in self.worlds.values():
             self._env.update(world.env)
@@ -245,7 +249,7 @@ class Soak:
                 for run in self.runs:
                     run.read_log()
             slack = self.worlds["slack"]
-            events_lost = int(getattr(getattr(slack, "fake", None), "events_lost", 0))
+            events_lost = slack.fake.events_lost if isinstance(slack, SlackWorld) else 0
             return SoakResult(
                 self.settings,
                 counts,
@@ -254,6 +258,7 @@ class Soak:
                 self.settings.workdir,
                 time.monotonic() - began,
                 events_lost,
+                self.misread,
             )
 
     # ---- set-up ----
@@ -297,7 +302,6 @@ class Soak:
         school; phrasings the core reads otherwise than written are left out."""
         engine = RulesEngine()
         phrasings: dict[tuple[str, bool], list[tuple[str, bool]]] = defaultdict(list)
-        self.misread = 0
         for school in self.schools:
             settings = config.school(school.id)
             assert settings is not None
@@ -580,6 +584,11 @@ def report(result: SoakResult, console: Console) -> None:
             f"not confirm; duplicates: {c.after_lost_answer} after an answer lost on the way, "
             f"{c.duplicates - c.after_lost_answer} after a kill or a slow answer"
         )
+    console.print(
+        f"texts: {len(soak_texts.CLEAN)} clean and {len(soak_texts.ABUSIVE)} abusive phrasings, "
+        f"each judged by the rules core for each school; {result.misread} (school, phrasing) "
+        "pair(s) it read otherwise than written were left out"
+    )
     kills = ", ".join(f"{k:.1f}s" for k in result.kills) or "none"
     console.print(f"SIGKILL at {kills} after the first message; bot processes: {len(result.runs)}")
     console.print(

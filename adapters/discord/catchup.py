@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # Per channel and start: enough for a long outage in a class chat, bounded for a huge one.
 HISTORY_LIMIT = 1000
 ATTEMPTS = 8  # reads of one channel's history before giving up on it (with a warning)
-READ_WAIT = 10.0  # seconds without an answer before a read counts as failed
+READ_WAIT = 5.0  # seconds without an answer before a read counts as failed
 _PASSING = (aiohttp.ClientError, OSError, TimeoutError)
 
 
@@ -77,7 +77,7 @@ async def _channel(
                 "could not read the history of #%s (%s): %s", channel.name, channel_id, problem
             )
             break
-        await asyncio.sleep(min(30.0, 2.0**attempt))
+        await asyncio.sleep(min(30.0, 2.0 ** (attempt - 1)))
     if read:
         log.info("caught up on %d messages in #%s", read, channel.name)
     return float(last)

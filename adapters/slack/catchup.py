@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 200
 MAX_MESSAGES = 2000  # per channel: a long outage is caught up on its most recent messages
 ATTEMPTS = 8  # reads of one channel's history before giving up on it (with a warning)
-READ_WAIT = 10.0  # seconds without an answer before a read counts as failed
+READ_WAIT = 5.0  # seconds without an answer before a read counts as failed
 # Slack's answers that no second try can change.
 _FOR_GOOD = {"channel_not_found", "not_in_channel", "missing_scope", "invalid_auth"}
 
@@ -45,7 +45,7 @@ async def catch_up_with_retries(
                     "could not catch up on Slack channel %s: %s", channel, describe_error(error)
                 )
                 return None
-        await asyncio.sleep(min(30.0, 2.0**attempt))
+        await asyncio.sleep(min(30.0, 2.0 ** (attempt - 1)))
     return None
 
 

@@ -21,6 +21,7 @@ Replies are `application/json` exactly: discord.py ignores a body with a charset
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 import time
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 JSONDict = dict[str, Any]
 
 TOKEN = "fake-discord-token"
+BUCKET_SIZE = 50  # requests per route and second the fake's rate-limit headers allow
 # Discord checks a nonce "for uniqueness in the past few minutes".
 NONCE_WINDOW = 180.0
 # Far longer than any test: the client's own heartbeats never interleave with a test's sync.
@@ -537,6 +539,7 @@ class FakeDiscord:
         if fault is not None:
             return await apply(request, fault, lambda: handler(request), _refusal)
         response = await handler(request)
+        response.headers.update(_bucket_headers(call))
         return response
 
     async def _me(self, request: web.Request) -> web.Response:
@@ -737,6 +740,19 @@ class FakeDiscord:
     async def _edit_original(self, request: web.Request) -> web.Response:
         body: JSONDict = await request.json()
         return _json(build.message(self.ids(), 0, self.bot, body.get("content") or ""))
+
+
+def _bucket_headers(call: str) -> dict[str, str]:
+    """Discord's rate-limit headers, on every REST answer: a roomy bucket per route that
+    refills each second. discord.py paces itself by them (and without them allows one request
+    at a time per route); the fault plan's 429s stand for the limit being hit."""
+    return {
+        "X-RateLimit-Limit": str(BUCKET_SIZE),
+        "X-RateLimit-Remaining": str(BUCKET_SIZE - 1),
+        "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
+        "X-RateLimit-Reset-After": "1.000",
+        "X-RateLimit-Bucket": hashlib.sha1(call.encode()).hexdigest()[:16],
+    }
 
 
 def _refusal(fault: Fault) -> web.Response:
