@@ -213,6 +213,7 @@ class Workload:
     async def settle(self) -> None:
         await self.dc.sync()
         await self.discord.settle()
+        await self.slack.caught_up()  # Slack's catch-up runs in the background
         await self.app.drain()
 
 
