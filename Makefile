@@ -28,6 +28,8 @@ test: lint unit
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.eval_rules
+	$(BIN)/python -m bench.eval_rules --cases bench/data/hillcrest_cases.jsonl --roster bench/data/hillcrest.yaml
+	$(BIN)/python -m bench.eval_rules --cases bench/data/millbrook_cases.jsonl --roster bench/data/millbrook.yaml
 	$(BIN)/python -m bench.eval_davidson
 
 bench: $(STAMP)
