@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
@@ -49,7 +50,7 @@ class Outbox:
         max_attempts: int = 20,
         base_delay: float = 1.0,
         max_delay: float = 300.0,
-        concurrency: int = 16,
+        concurrency: int = 16,  # deliveries in flight at once, per platform
         delivery_timeout: float = 60.0,
     ) -> None:
         self._store = store
@@ -63,6 +64,7 @@ class Outbox:
         self._concurrency = concurrency
         self._delivery_timeout = delivery_timeout
         self._in_flight: dict[str, asyncio.Task[None]] = {}  # lane -> delivery
+        self._platform_of: dict[str, str] = {}  # lane in flight -> its platform
         # Platforms that are not (yet, or no longer) running: their actions wait, untried.
         self._waiting: set[str] = set(platforms)
         self._wake = asyncio.Event()
@@ -137,23 +139,36 @@ class Outbox:
             await self._wait(delay)
 
     async def _dispatch(self) -> float | None:
-        """Start deliveries for due actions; return seconds until the next one falls due."""
-        room = self._concurrency - len(self._in_flight)
+        """Start deliveries for due actions, up to `concurrency` at a time on each platform, so
+        that one platform's slow or failing calls never hold up another's deliveries; return
+        seconds until the next one falls due."""
         now = self._clock.now()
-        if room > 0:
+        known = set(self._platforms)
+        more = False
+        # Each running platform's actions, then any left for a platform that is not configured
+        # (None), which fail.
+        busy = Counter(p if p in known else None for p in self._platform_of.values())
+        for name in [*(n for n in self._platforms if n not in self._waiting), None]:
+            room = self._concurrency - busy[name]
+            if room <= 0:
+                continue  # a delivery ending wakes the outbox
+            skip = known if name is None else (known - {name}) | self._waiting
             async with self._store.read() as s:
-                rows = await s.due_actions(
-                    now, self._in_flight, limit=room, waiting_platforms=self._waiting
-                )
+                rows = await s.due_actions(now, self._in_flight, limit=room, waiting_platforms=skip)
             for row in rows:
                 if row.lane not in self._in_flight:
+                    self._platform_of[row.lane] = row.platform
                     self._in_flight[row.lane] = asyncio.create_task(
                         self._deliver(row), name=f"deliver {row.key}"
                     )
-            if len(rows) == room:
-                return 0.0  # more may be waiting
+            more = more or len(rows) == room
+        if more:
+            return 0.0  # more may be waiting
+        # A platform with no room is woken by a delivery ending, not by the clock.
+        in_flight = Counter(self._platform_of.values())
+        full = {name for name, count in in_flight.items() if count >= self._concurrency}
         async with self._store.read() as s:
-            upcoming = await s.next_due(self._in_flight, waiting_platforms=self._waiting)
+            upcoming = await s.next_due(self._in_flight, waiting_platforms=self._waiting | full)
         return None if upcoming is None else max(0.0, (upcoming - now).total_seconds())
 
     async def _wait(self, delay: float | None) -> None:
@@ -172,6 +187,7 @@ class Outbox:
             log.exception("outbox: could not record the outcome of %s %s", row.kind, row.key)
         finally:
             self._in_flight.pop(row.lane, None)
+            self._platform_of.pop(row.lane, None)
             self._wake.set()
             self._progress.set()
 
