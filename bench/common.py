@@ -57,3 +57,30 @@ def load_profile(path: Path) -> SchoolProfile:
     pupils = [str(p) for p in school.get("pupils", []) or []]
     names = [str(school["name"])] if school.get("name") else []
     return SchoolProfile.build(str(school.get("id", "school")), staff, pupils, names=names)
+
+
+class BinaryScores:
+    """Precision, recall, F1 and false-positive rate of a flagged-or-not decision."""
+
+    __slots__ = ()
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        return self.fp / (self.fp + self.tn) if self.fp + self.tn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0

@@ -22,37 +22,20 @@ from profanity_check import predict
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import DAVIDSON
+from bench.common import DAVIDSON, BinaryScores
 from rules import Category, RulesEngine, SchoolProfile
 
 _ABUSIVE = {Category.ABUSE, Category.DISCRIMINATION}
 
 
 @dataclass(frozen=True, slots=True)
-class Result:
+class Result(BinaryScores):
     name: str
     tp: int
     fp: int
     fn: int
     tn: int
     seconds: float
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def false_positive_rate(self) -> float:
-        return self.fp / (self.fp + self.tn) if self.fp + self.tn else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 def load_sample(size: int) -> list[tuple[str, bool]]:

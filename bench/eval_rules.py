@@ -17,12 +17,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import DEV_CASES, DEV_ROSTER, Case, load_cases, load_profile
+from bench.common import DEV_CASES, DEV_ROSTER, BinaryScores, Case, load_cases, load_profile
 from rules import RulesEngine, SchoolProfile, Verdict
 
 
 @dataclass
-class Scores:
+class Scores(BinaryScores):
     tp: int = 0
     fp: int = 0
     fn: int = 0
@@ -34,19 +34,6 @@ class Scores:
     category_total: dict[str, int] = field(default_factory=dict)
     category_found: dict[str, int] = field(default_factory=dict)
     errors: list[tuple[Case, Verdict, str]] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
     @property
     def staff_attribution(self) -> float:
