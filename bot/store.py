@@ -193,6 +193,11 @@ class NewIncident:
     urgent: bool
 
 
+# What counts as one of a sender's offences: their incidents in a school since a time, except
+# those SLT dismissed as not a breach. Parameters: school id, platform, user id, since.
+_OFFENCE = (
+    "school_id = ? AND platform = ? AND user_id = ? AND created_at >= ? AND status != 'dismissed'"
+)
 _INCIDENT_COLUMNS = (
     "id, key, school_id, platform, chat_id, thread_id, chat_title, message_id, user_id, "
     "user_name, text, sent_at, created_at, edited, categories, severity, findings, "
@@ -296,8 +301,7 @@ class Session:
     ) -> list[IncidentRow]:
         """The sender's incidents since a time, newest first; dismissed ones do not count."""
         rows = await self._all(
-            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE school_id = ? AND platform = ? "
-            "AND user_id = ? AND created_at >= ? AND status != 'dismissed' "
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE {_OFFENCE} "
             "ORDER BY created_at DESC, id DESC LIMIT ?",
             (school_id, user.platform, user.user_id, ts(since), limit),
         )
@@ -305,8 +309,7 @@ class Session:
 
     async def count_offences(self, school_id: str, user: UserRef, since: datetime) -> int:
         row = await self._one(
-            "SELECT count(*) FROM incidents WHERE school_id = ? AND platform = ? AND user_id = ? "
-            "AND created_at >= ? AND status != 'dismissed'",
+            f"SELECT count(*) FROM incidents WHERE {_OFFENCE}",
             (school_id, user.platform, user.user_id, ts(since)),
         )
         return int(row[0])
