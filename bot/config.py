@@ -1,8 +1,11 @@
 """The bot's configuration: one YAML file parsed into frozen pydantic models.
 
 Every error becomes one `ConfigError` line naming the file, the line and the key path, e.g.
-`school.yaml:12: schools[0].chats[1].platform: expected one of ...`. `${VAR}` in any string
-is replaced from the environment; secrets stay `SecretStr` so they never reach a log line.
+`school.yaml:12: schools[0].chats[1].platform: expected one of ...`. All the problems in a
+file are found in one pass: unknown keys first (their suggestion often explains the rest), then
+in the order of the file. `${VAR}` in any string is replaced from the environment; a variable
+that is not set, or is empty where a secret is expected, is a problem naming the variable and
+the key. Secrets stay `SecretStr` so they never reach a log line or an error.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import datetime, time, timedelta
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -25,6 +28,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -373,17 +377,30 @@ def parse_config(text: str, source: str) -> Config:
     if duplicate:
         loc, line = duplicate
         raise ConfigError([f"{source}:{line}: {_path(loc)}: key given twice"])
-    data = _expand_env(data, (), where)
+    environment: list[_Problem] = []
+    data = _expand_env(data, (), environment)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        # An unknown key first: its suggestion often explains a "missing" one beside it.
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        raise ConfigError([where.at(_loc(e), _describe(e)) for e in errors]) from None
-    problems = [where.at(loc, message) for loc, message in _cross_checks(config)]
+        found = [
+            _Problem(_loc(e), _describe(e), e["type"] == "extra_forbidden") for e in exc.errors()
+        ]
+    else:
+        found = [_Problem(loc, message) for loc, message in _cross_checks(config)]
+    # A value whose variable is missing is still checked as written; what that finds at its
+    # key only repeats the variable's problem.
+    unset = [p.loc for p in environment]
+    found = [p for p in found if not any(p.loc[: len(loc)] == loc for loc in unset)]
+    problems = sorted(environment + found, key=lambda p: (not p.unknown_key, where.line(p.loc)))
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError([where.at(p.loc, p.message) for p in problems])
     return config
+
+
+class _Problem(NamedTuple):
+    loc: Loc
+    message: str
+    unknown_key: bool = False
 
 
 class _Locator:
@@ -439,20 +456,27 @@ def _first_duplicate_key(node: yaml.Node, loc: Loc) -> tuple[Loc, int] | None:
     return None
 
 
-def _expand_env(value: Any, loc: Loc, where: _Locator) -> Any:
+def _expand_env(value: Any, loc: Loc, problems: list[_Problem]) -> Any:
+    """`value` with `${VAR}` replaced from the environment. A variable that is not set is left
+    as written, and one that is empty where a secret belongs is used, so that the rest of the
+    file is still checked; each is added to `problems`, named but never its value."""
     if isinstance(value, str):
 
         def lookup(match: re.Match[str]) -> str:
             name = match.group(1)
-            if name not in os.environ:
-                raise ConfigError([where.at(loc, f"environment variable {name} is not set")])
-            return os.environ[name]
+            found = os.environ.get(name)
+            if found is None:
+                problems.append(_Problem(loc, f"environment variable {name} is not set"))
+                return match.group(0)
+            if not found.strip() and _annotation_at(loc) is SecretStr:
+                problems.append(_Problem(loc, f"environment variable {name} is set but empty"))
+            return found
 
         return _ENV.sub(lookup, value)
     if isinstance(value, dict):
-        return {k: _expand_env(v, (*loc, str(k)), where) for k, v in value.items()}
+        return {k: _expand_env(v, (*loc, str(k)), problems) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand_env(v, (*loc, i), where) for i, v in enumerate(value)]
+        return [_expand_env(v, (*loc, i), problems) for i, v in enumerate(value)]
     return value
 
 
@@ -517,16 +541,22 @@ def _suggest(word: str, options: Sequence[str]) -> str:
 
 
 def _keys_at(loc: Loc) -> list[str]:
-    """The keys allowed at a path, found by walking the model classes."""
+    """The keys allowed at a path."""
+    model = _annotation_at(loc)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _annotation_at(loc: Loc) -> Any:
+    """The type the model expects at a path (None where it expects nothing), found by walking
+    the model classes."""
     annotation: Any = Config
     for part in loc:
         annotation = _step(annotation, part)
         if annotation is None:
-            return []
-    model = _unwrap(annotation)
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
-    return []
+            return None
+    return _unwrap(annotation)
 
 
 def _step(annotation: Any, part: str | int) -> Any:
