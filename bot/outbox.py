@@ -2,8 +2,10 @@
 
 Every action is written to the store (with its incident, in one transaction) before anyone tries
 to send it, and marked done in the same breath as the platform confirms it. Rows still pending
-when the process stops are delivered after the next start. Within a lane (one chat, or one
-recipient's DMs) actions go out in the order they were stored; lanes run side by side.
+when the process stops are delivered after the next start. Within a lane (see `lane_of`: a
+chat, one parent's reminders, one SLT contact's alerts about one incident) actions go out in
+the order they were stored; lanes run side by side. A failing action is retried with capped
+back-off for `give_up_after`, long enough to ride out a platform's outage.
 
 Each attempt is committed before the platform is called. An attempt that ends without the
 platform's answer (the process was killed, the call timed out, the connection dropped, a 5xx)
@@ -47,9 +49,10 @@ class Outbox:
         *,
         rng: random.Random | None = None,
         on_failure: FailureHandler | None = None,
-        max_attempts: int = 20,
+        give_up_after: timedelta = timedelta(hours=6),
         base_delay: float = 1.0,
-        max_delay: float = 300.0,
+        # Short enough that an alert is tried again within a minute of a platform recovering.
+        max_delay: float = 60.0,
         concurrency: int = 16,  # deliveries in flight at once, per platform
         delivery_timeout: float = 60.0,
     ) -> None:
@@ -58,7 +61,7 @@ class Outbox:
         self._clock = clock
         self._rng = rng or random.Random()
         self.on_failure = on_failure
-        self._max_attempts = max_attempts
+        self._give_up_after = give_up_after
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._concurrency = concurrency
@@ -230,8 +233,13 @@ class Outbox:
             await self._fail(row, exc.reason)
         except Exception as exc:
             note = f"{type(exc).__name__}: {exc}"[:300]
-            if row.attempts + 1 >= self._max_attempts:
-                await self._fail(row, f"gave up after {row.attempts + 1} attempts ({note})")
+            failing_for = self._clock.now() - row.created_at
+            if failing_for >= self._give_up_after:
+                await self._fail(
+                    row,
+                    f"gave up after {row.attempts + 1} attempts over "
+                    f"{failing_for.total_seconds() / 3600:.1f} h ({note})",
+                )
             else:
                 await self._retry(row, self._backoff(row.attempts), note, unsure or began)
         else:

@@ -66,12 +66,15 @@ def decode_action(kind: str, payload: str) -> Action:
     return action
 
 
-def lane_of(action: Action) -> str:
+def lane_of(action: Action, incident_id: int | None = None) -> str:
     """Actions in one lane are delivered one after another, in the order they were stored:
-    a closing notice goes out before the chat is locked. Alerts and reminders queue per person:
-    one parent's reminder waiting out a failing platform does not hold up another's."""
+    a closing notice goes out before the chat is locked. Reminders queue per person, so one
+    parent's reminder waiting out a failing platform does not hold up another's. Alerts queue
+    per person and incident: an SLT contact's alert stuck in back-off does not hold up their
+    alerts about other incidents, while a note about an incident still follows its alert."""
     if isinstance(action, Alert):
-        return f"{action.recipient.platform}:dm:{action.recipient.user_id}"
+        about = f"i{incident_id}" if incident_id is not None else action.key
+        return f"{action.recipient.platform}:dm:{action.recipient.user_id}:{about}"
     if isinstance(action, Remind):
         return f"{action.user.platform}:dm:{action.user.user_id}"
     return f"{action.chat.platform}:{action.chat.chat_id}"
@@ -394,7 +397,7 @@ class Session:
                 a.key,
                 kind_of(a),
                 action_platform(a),
-                lane_of(a),
+                lane_of(a, incident_id),
                 school_id,
                 incident_id,
                 subject_of(a),

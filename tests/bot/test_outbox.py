@@ -79,20 +79,25 @@ async def test_a_permanent_failure_is_recorded_and_others_still_delivered(
         assert [s.text for s in local.posted_in(CHAT)][-1] == remind.action.nudge
 
 
-async def test_delivery_gives_up_after_the_attempt_limit(
+async def test_delivery_keeps_trying_through_an_outage_then_gives_up(
     config: Config, clock: ManualClock, running: StartApp
 ) -> None:
     async with running(config) as (app, local):
         local.fail(TimeoutError("platform timeout"), kind=Alert, times=1000)
         await local.send(CHAT, PARENT, STAFF)
         await app.drain()
-        for _ in range(25):
-            clock.advance(600)
+        for _ in range(5 * 60):  # five hours, a minute at a time: still trying
+            clock.advance(60)
+            await app.drain()
+        [alert] = await app.store.actions(kind="alert")
+        assert alert.status == "pending"
+        assert alert.attempts >= 5 * 60 - 10  # back-off is capped at a minute
+        for _ in range(2 * 60):
+            clock.advance(60)
             await app.drain()
         [alert] = await app.store.actions(kind="alert")
         assert alert.status == "failed"
-        assert alert.attempts == 20
-        assert alert.note.startswith("gave up after 20 attempts")
+        assert alert.note.startswith(f"gave up after {alert.attempts} attempts over 6.0 h")
 
 
 async def test_actions_pending_at_a_stop_are_delivered_exactly_once_after_restart(
