@@ -68,6 +68,11 @@ class Phrase:
     context: tuple[re.Pattern[str], ...]  # if given, one must match in the same sentence
     about: About
     also: frozenset[str]  # if given, one of these words or classes must be in the sentence too
+    # Anywhere in the message: what shows a match is everyday talk (an invitation to a party at
+    # the host's address, a small child being collected), unless one of `cleared_unless` is
+    # there too (secrecy, hostility). A match about a member of staff is never cleared.
+    cleared_by: tuple[re.Pattern[str], ...] = ()
+    cleared_unless: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +198,8 @@ def load_lexicon() -> Lexicon:
             compile_all(entry.get("context", []), where),
             About(entry.get("about", About.ANYONE)),
             frozenset(_anchor(a, frozen, where) for a in _list(entry.get("also", []), where)),
+            compile_all(entry.get("cleared_by", []), where),
+            compile_all(entry.get("cleared_unless", []), where),
         )
         for i, named in enumerate(phrase.pattern_anchors):
             for anchor in named:

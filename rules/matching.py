@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rules.context import Context
+from rules.context import PERSON_MASKS, Context
 from rules.lexicon import MASK_PUPIL, MASK_STAFF, About, Lexicon, Mode, Phrase, Rule
 from rules.model import DEFAULT_CLAUSE, Category
 from rules.private import Owner, find_private
@@ -164,8 +164,26 @@ def _match(
             continue
         if phrase.context and not any(p.search(masked, s0, s1) for p in phrase.context):
             continue
+        if phrase.cleared_by and _cleared(phrase, masked) and not _about_staff(masked, s0, end):
+            continue
         framed = any(c in m.group() for c in (MASK_STAFF, MASK_PUPIL))
         yield Hit(phrase.rule, start, end, phrase.about, framed)
+
+
+def _cleared(phrase: Phrase, masked: str) -> bool:
+    """Whether the whole message shows the phrase's match is everyday talk."""
+    return any(p.search(masked) for p in phrase.cleared_by) and not any(
+        p.search(masked) for p in phrase.cleared_unless
+    )
+
+
+def _about_staff(masked: str, s0: int, end: int) -> bool:
+    """Whether the last person named in a match's sentence, up to its end, is a member of
+    staff ("Mrs Shah lives at ...", "waiting for Mr Moss at the gate")."""
+    for c in reversed(masked[s0:end]):
+        if c in PERSON_MASKS:
+            return c == MASK_STAFF
+    return False
 
 
 def _held(where: Mapping[str, list[int]], keys: frozenset[str]) -> set[int]:

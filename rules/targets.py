@@ -36,6 +36,13 @@ _SELF_AFTER = frozenset(("i'm", "im"))
 _PRONOUNS = frozenset(("he", "she", "they", "him", "her", "he's", "she's", "they're", "hes"))
 _POINTING = frozenset(("that", "this", "the", "those", "these", "thats", "that's"))
 
+
+def _apostrophe_off(word: str) -> str:
+    """A word without its "'s" or closing "'" ("husband's", "kids'"), else the word itself."""
+    cut = word.rfind("'")
+    return word[:cut] if 0 < cut >= len(word) - 2 else word
+
+
 HASHTAG_RULE = Rule(
     "staff.hashtag",
     Category.STAFF,
@@ -70,24 +77,24 @@ class Aim:
     # -- whose is it --------------------------------------------------------------------------
 
     def owner(self, ctx: Context, pos: int) -> Owner:
-        """Whose the number, address or link at `pos` is, from the nearest telling word before
-        it in its sentence ("my number", "the office on", "his mobile", "Mrs Shah's email")."""
+        """Whose the number, address or link at `pos` is, from the nearest telling words before
+        it in its sentence ("my number", "the office on", "his mobile", "Mrs Shah's email").
+        Of telling words ending in the same place the longest wins: "my mobile" over "mobile",
+        "my husband's" over "husband's"."""
         s0, _ = ctx.sentence(pos)
         window = ctx.masked[max(s0, pos - 60) : pos]
         words = self._private
-        best: tuple[int, Owner] = (-1, Owner.UNKNOWN)
+        best: tuple[int, int, Owner] = (-1, 0, Owner.UNKNOWN)  # (end, -start, owner)
         for pattern, owner in (
             (words.own_cues, Owner.WRITER),
             (words.public_cues, Owner.PUBLIC),
             (words.other_cues, Owner.OTHER),
         ):
             for m in pattern.finditer(window):
-                if m.start() >= best[0]:
-                    best = (m.start(), owner)
+                best = max(best, (m.end(), -m.start(), owner), key=lambda b: b[:2])
         for m in re.finditer(f"[{PERSON_MASKS}]+", window):
-            if m.start() >= best[0]:
-                best = (m.start(), Owner.OTHER)
-        return best[1]
+            best = max(best, (m.end(), -m.start(), Owner.OTHER), key=lambda b: b[:2])
+        return best[2]
 
     def not_aimed(self, ctx: Context, hit: Hit) -> bool:
         """An `aimed` remark that is not aimed at another person: its nearest subject before it
@@ -100,6 +107,8 @@ class Aim:
         mild = hit.rule.severity is Severity.LOW and hit.rule.category is Category.ABUSE
         if mild and self.kindly(ctx, hit.start, hit.end):
             return True
+        if self._own_subject(ctx.words(hit.start, hit.end)):
+            return private or mild  # "my kids are so lazy", "my son's a little horror"
         c0, c1 = ctx.clause(hit.start)
         words = ctx.words(c0, hit.start)
         # "I hate that cow": "that" points at someone, but only in the remark's own clause.
@@ -112,6 +121,8 @@ class Aim:
         thing = False  # "our dog is a pig", unless a person comes before: "whoever ... my drive"
         for k in range(len(words) - 1, -1, -1):
             word = words[k]
+            if word not in self._other and all(w in self._filler for w in words[k + 1 :]):
+                word = _apostrophe_off(word)  # "my husband's an idiot", not his mate
             if word in self._things:
                 thing = True
             elif word in self._self or (word in _OWN and private):
@@ -124,6 +135,16 @@ class Aim:
                     own = self._own_family_before(ctx, c0)  # "my son ... he has autism"
                 return own and (private or mild)
         return thing
+
+    def _own_subject(self, words: list[str]) -> bool:
+        """Whether a remark's own words open with the writer's family as its subject ("my
+        husband is so lazy", "my son's a nightmare"), not someone of theirs ("my son's mate")."""
+        if len(words) < 2 or words[0] not in _OWN:
+            return False
+        noun, rest = _apostrophe_off(words[1]), words[2:3]
+        if noun != words[1] and rest and rest[0] not in self._filler:
+            return False
+        return noun in self._other and noun not in _PRONOUNS
 
     @staticmethod
     def _self_after(words: list[str]) -> bool:
