@@ -33,6 +33,7 @@ MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError)
 _MEMBER_SUBTYPES = {None, "file_share", "thread_broadcast", "me_message"}
 
 _ENTITY = re.compile(r"<([^<>]*)>")
+_TS = re.compile(r"[0-9]+\.[0-9]+")  # how Slack writes a message's ts: "1760000000.000100"
 _CHANNEL_ARG = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>\s*")
 
 
@@ -42,6 +43,24 @@ def chat_ref(channel: str, title: str = "") -> ChatRef:
 
 def user_ref(user: str, name: str = "") -> UserRef:
     return UserRef(PLATFORM, user, display_name=name)
+
+
+def slack_ts(value: object) -> str:
+    """A message's ts, checked to be as Slack writes it; ValueError otherwise, with a reason
+    that never repeats the value (a payload of the wrong shape may hold anything)."""
+    if value is None:
+        raise ValueError("no ts")
+    if not isinstance(value, str):
+        raise ValueError("ts is not a string")
+    if not _TS.fullmatch(value):
+        raise ValueError("ts is not digits.digits")
+    return value
+
+
+def in_thread(message: Mapping[str, Any]) -> bool:
+    """A reply in a thread (the parent's ts is its thread_ts; a parent's own is its ts)."""
+    thread = message.get("thread_ts")
+    return thread is not None and thread != message.get("ts")
 
 
 def ts_to_datetime(ts: str) -> datetime:
@@ -83,7 +102,7 @@ def message_from_slack(
     user = message.get("user")
     if not user:
         return None
-    ts = str(message["ts"])
+    ts = slack_ts(message.get("ts"))
     return ChatMessage(
         chat=chat_ref(channel),
         author=user_ref(str(user)),

@@ -6,7 +6,8 @@ are handled before the acknowledgement goes back, which takes milliseconds, so t
 lost if the process stops mid-way; commands and button presses are acknowledged first and
 answered through their response URL once the core has replied. A channel's messages reach the
 core one at a time in the order they arrived, after the channel's catch-up at start (see
-adapters/catchup_gate.py).
+adapters/catchup_gate.py); a thread reply is handed over even when the catch-up read newer
+messages, since the catch-up reads only some threads.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from adapters.slack.events import (
     MALFORMED,
     RecentIds,
     command_from_slash,
+    in_thread,
     member_joined,
     message_from_event,
     press_from_action,
@@ -90,7 +92,10 @@ class Inbound:
                 return
             message = message_from_event(event, self._channels)
             if message is not None:
-                order = None if message.edited else float(message.message_id)
+                # Catch-up reads only the threads it can find (see catchup.py): a thread reply
+                # is handed over even if older than what it read; the core ignores a copy.
+                unordered = message.edited or in_thread(event)
+                order = None if unordered else float(message.message_id)
                 await self._gate.handle(
                     message.chat.chat_id, order, lambda: self._hand_over(message)
                 )

@@ -9,6 +9,11 @@ give it a seeded `FaultPlan` (tests/fakes/faults.py) that fails a share of all W
 
 Like Slack, it keeps what the bot posts in the channel's history, with the `metadata` the bot
 attached, which `conversations.history` returns only when asked with `include_all_metadata`.
+A message in the history with a `thread_ts` other than its own ts is a reply in that thread:
+as on Slack, `conversations.history` leaves it out (unless it was also sent to the channel)
+and shows the parent's `reply_count` and `latest_reply`, and `conversations.replies` serves
+the thread. A message whose ts is no number (Slack never sends one; tests of robustness do)
+is served by `conversations.history` whatever the range asked for, as the newest.
 `post_message` is a member writing in a channel: the message joins the history and its event
 goes out over Socket Mode the way the Events API delivers, retried while unacknowledged
 (at once, after a minute, after five minutes) and lost when no retry finds a connection.
@@ -19,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -314,6 +320,8 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", ""))}}
         if method == "conversations.history":
             return self._history(channel, params)
+        if method == "conversations.replies":
+            return self._replies(channel, params)
         if method == "conversations.info":
             archived = channel in self.archived
             info = {
@@ -355,14 +363,16 @@ class FakeSlack:
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _history(self, channel: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Newest first, `limit` per page, paged by an opaque cursor; metadata only when asked."""
+        """Newest first, `limit` per page, paged by an opaque cursor; metadata only when asked.
+        Top-level messages only, with each parent's thread summed up as Slack does."""
         oldest = float(params.get("oldest") or 0)
         latest = float(params.get("latest") or "inf")
-        newer = [m for m in self.history.get(channel, []) if oldest < float(m["ts"]) < latest]
-        newest_first = sorted(newer, key=lambda m: float(m["ts"]), reverse=True)
+        top = [m for m in self.history.get(channel, []) if not _reply_only(m)]
+        newer = [m for m in top if oldest < _when(m) < latest or _when(m) == math.inf]
+        newest_first = sorted(newer, key=_when, reverse=True)
         start = int(params.get("cursor") or 0)
         limit = int(params.get("limit") or 100)
-        page = newest_first[start : start + limit]
+        page = [self._with_thread(channel, m) for m in newest_first[start : start + limit]]
         if str(params.get("include_all_metadata")).lower() not in ("1", "true"):
             page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
         more = start + limit < len(newest_first)
@@ -370,6 +380,61 @@ class FakeSlack:
         if more:
             answer["response_metadata"] = {"next_cursor": str(start + limit)}
         return answer
+
+    def _thread_of(self, channel: str, parent_ts: str) -> list[dict[str, Any]]:
+        """A thread's replies, oldest first."""
+        replies = [
+            m
+            for m in self.history.get(channel, [])
+            if m.get("thread_ts") == parent_ts and m.get("ts") != parent_ts
+        ]
+        return sorted(replies, key=_when)
+
+    def _with_thread(self, channel: str, message: dict[str, Any]) -> dict[str, Any]:
+        replies = self._thread_of(channel, str(message.get("ts")))
+        if not replies:
+            return message
+        users = list(dict.fromkeys(str(m.get("user")) for m in replies))
+        return {
+            **message,
+            "thread_ts": message["ts"],
+            "reply_count": len(replies),
+            "reply_users_count": len(users),
+            "latest_reply": replies[-1]["ts"],
+            "reply_users": users[:5],
+            "is_locked": False,
+            "subscribed": False,
+        }
+
+    def _replies(self, channel: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread oldest first, `limit` replies per page; as on Slack, every page begins
+        with the parent, and `oldest` / `latest` (exclusive unless `inclusive`) bound the
+        replies."""
+        parent_ts = str(params.get("ts", ""))
+        parent = next((m for m in self.history.get(channel, []) if m.get("ts") == parent_ts), None)
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or "inf")
+        inclusive = str(params.get("inclusive")).lower() in ("1", "true")
+
+        def within(message: dict[str, Any]) -> bool:
+            when = _when(message)
+            if inclusive:
+                return oldest <= when <= latest
+            return oldest < when < latest
+
+        replies = [m for m in self._thread_of(channel, parent_ts) if within(m)]
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 1000)
+        page = [self._with_thread(channel, parent), *replies[start : start + limit]]
+        more = start + limit < len(replies)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def next_ts(self) -> str:
         """A new message's ts: the time now in microseconds, always increasing, like Slack's."""
@@ -413,6 +478,21 @@ class FakeSlack:
         async with self._changed:
             self.responses.append(body)
             self._changed.notify_all()
+
+
+def _when(message: Mapping[str, Any]) -> float:
+    """A message's ts as a number, or infinity for one that is no number."""
+    try:
+        return float(message["ts"])
+    except (KeyError, TypeError, ValueError):
+        return math.inf
+
+
+def _reply_only(message: Mapping[str, Any]) -> bool:
+    """A reply in a thread that was not also sent to the channel."""
+    thread = message.get("thread_ts")
+    in_thread = thread is not None and thread != message.get("ts")
+    return in_thread and message.get("subtype") != "thread_broadcast"
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

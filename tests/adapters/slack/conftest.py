@@ -4,7 +4,7 @@ and Slack payloads filled in from tests/payloads/slack/."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -47,9 +47,16 @@ def slack_yaml(fake: FakeSlack, *, extra: str = "", mode: str = "socket") -> str
 
 @pytest.fixture
 def make_config(tmp_path: Path, fake_slack: FakeSlack) -> Callable[..., Config]:
-    """A config for one school with one Slack channel; `slack_extra` adds keys to `slack:`."""
+    """A config for one school with one Slack channel (and any `more_channels`);
+    `slack_extra` adds keys to `slack:`."""
 
-    def make(*, slack_extra: str = "", mode: str = "socket") -> Config:
+    def make(
+        *, slack_extra: str = "", mode: str = "socket", more_channels: Sequence[str] = ()
+    ) -> Config:
+        chats = "".join(
+            f"      - {{platform: slack, id: {channel}, name: {channel.lower()}}}\n"
+            for channel in more_channels
+        )
         text = f"""
 storage:
   path: {tmp_path / "schoolgate.sqlite3"}
@@ -67,7 +74,7 @@ schools:
       - {{name: Mr Hughes, slack: {ADMIN}}}
     chats:
       - {{platform: slack, id: {CHANNEL}, name: year-4-parents}}
-"""
+{chats}"""
         return parse_config(text, "test")
 
     return make

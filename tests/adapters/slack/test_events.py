@@ -76,8 +76,9 @@ def test_an_edit_that_only_adds_a_link_preview_is_not_a_new_message() -> None:
 def test_malformed_message_events_raise_for_the_caller_to_skip() -> None:
     with pytest.raises(KeyError):
         message_from_event({"type": "message", "user": PARENT, "text": "x"}, CHATS)
-    with pytest.raises(ValueError, match="float"):
-        message_from_event({"channel": CHANNEL, "user": PARENT, "ts": "soon"}, CHATS)
+    for ts in ("soon", 1760000000.0001, "1760000000", None):
+        with pytest.raises(ValueError, match="ts"):
+            message_from_event({"channel": CHANNEL, "user": PARENT, "ts": ts}, CHATS)
 
 
 def test_files_are_reported_by_kind_only() -> None:

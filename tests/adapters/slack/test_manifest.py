@@ -34,8 +34,8 @@ def test_manifest_subscribes_to_the_events_the_adapter_handles() -> None:
 def test_manifest_scopes_are_exactly_those_the_adapter_needs() -> None:
     scopes = manifest()["oauth_config"]["scopes"]
     assert set(scopes["bot"]) == {
-        "channels:history",  # message.channels, conversations.history
-        "groups:history",  # message.groups, conversations.history
+        "channels:history",  # message.channels, conversations.history and .replies
+        "groups:history",  # message.groups, conversations.history and .replies
         "channels:read",  # conversations.info, member_joined_channel
         "groups:read",
         "chat:write",  # chat.postMessage, chat.postEphemeral
