@@ -287,12 +287,19 @@ class Commands:
         school = self._config.school(row.school_id)
         if school is None:
             return Reply(texts.UNKNOWN_ALERT)
+        welcome = row.action
         async with self._store.transaction() as s:
             await s.acknowledge(
                 press.caller,
                 school.id,
                 school.policy.version,
-                row.action.chat.chat_id,
+                welcome.chat.chat_id,
                 self._clock.now(),
             )
-        return Reply("Thank you for agreeing to the code of conduct.")
+        # Only the person welcomed is let in by it: a welcome pressed by someone else (in a
+        # group, where everyone sees it) records their acceptance and nothing more.
+        own = welcome.user == press.caller
+        return Reply(
+            "Thank you for agreeing to the code of conduct.",
+            accepted_in=welcome.chat if own else None,
+        )

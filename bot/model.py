@@ -118,6 +118,10 @@ class Reply:
 
     text: str
     private: bool = True  # ephemeral / only the caller, where the platform can
+    # The chat whose code of conduct the caller has just accepted on their own welcome, so that
+    # a platform holding them at a join gate can let them in (read from the stored Welcome, so
+    # it holds across restarts).
+    accepted_in: ChatRef | None = None
 
 
 # ---- outgoing actions: stored in the outbox before they are delivered -------------------

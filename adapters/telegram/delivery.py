@@ -43,7 +43,7 @@ from .chats import ChatDirectory
 from .errors import delivery_errors, describe
 from .links import deep_link, onboarding_payload
 from .mapping import PLATFORM
-from .members import JoinGate
+from .members import is_in_chat
 
 log = logging.getLogger(__name__)
 
@@ -102,13 +102,19 @@ def _cannot_start_chat(exc: tg.TelegramError) -> bool:
 
 class Deliverer:
     def __init__(
-        self, bot: Bot, config: Config, chats: ChatDirectory, gate: JoinGate, clock: Clock
+        self,
+        bot: Bot,
+        config: Config,
+        chats: ChatDirectory,
+        clock: Clock,
+        *,
+        join_gate: bool,
     ) -> None:
         self._bot = bot
         self._config = config
         self._chats = chats
-        self._gate = gate
         self._clock = clock
+        self._join_gate = join_gate
 
     async def deliver(self, action: Action) -> Delivery:
         if isinstance(action, Remind):
@@ -216,20 +222,39 @@ class Deliverer:
         return f"ask them to open {link} once"
 
     async def _welcome(self, action: Welcome) -> Delivery:
-        """In the chat; or, while the person's join request waits at the gate, in private."""
+        """In the chat; or, with the join gate on, in private to someone not in the chat yet,
+        whose join request waits. Telegram is asked who is in, rather than the request being
+        remembered, so that a welcome still pending at a restart goes the same way."""
         chat_id, thread_id = _ids(action.chat)
         markup = keyboard(action.buttons)
-        private = self._gate.private_chat(action.chat.chat_id, action.user.user_id)
-        with delivery_errors(f"welcome in {self._chats.name(action.chat.chat_id)}"):
-            if private is not None:
-                await self._bot.send_message(private, action.text, reply_markup=markup)
-                for button in action.buttons:
-                    self._gate.welcome_sent(button.key, action.chat.chat_id, action.user.user_id)
-                return Delivery(path="dm")
+        name = self._chats.name(action.chat.chat_id)
+        with delivery_errors(f"welcome in {name}"):
+            user_id = _person_id(action.user)
+            if user_id is not None and await self._waiting_at_gate(chat_id, user_id):
+                return await self._welcome_at_gate(action, user_id, name, markup)
             await self._bot.send_message(
                 chat_id, action.text, message_thread_id=thread_id, reply_markup=markup
             )
         return Delivery(path="chat")
+
+    async def _waiting_at_gate(self, chat_id: int, user_id: int) -> bool:
+        """With the gate on, someone not in the chat yet is someone whose request waits."""
+        if not self._join_gate:
+            return False
+        return not is_in_chat(await self._bot.get_chat_member(chat_id, user_id))
+
+    async def _welcome_at_gate(
+        self, action: Welcome, user_id: int, name: str, markup: InlineKeyboardMarkup
+    ) -> Delivery:
+        # A person's private chat has their user id (a join request's user_chat_id); the bot
+        # may write there for 5 minutes after the request, or once they have started it.
+        if await self._dm(user_id, action.text, markup):
+            return Delivery(path="dm")
+        raise PermanentFailure(
+            f"welcome to {name}: user {user_id} is not in the group and Telegram no longer lets "
+            "the bot write to them (it may for 5 minutes after a join request); an admin can "
+            "approve their request by hand"
+        )
 
     async def _notice(self, action: Notice) -> Delivery:
         chat_id, thread_id = _ids(action.chat)

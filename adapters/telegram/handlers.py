@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any
 
-from telegram import Chat, ChatMember, ChatMemberRestricted, Message, Update
+from telegram import Bot, Chat, Message, Update
 from telegram import error as tg
 from telegram.ext import (
     CallbackQueryHandler,
@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 
 from bot.clock import Clock
-from bot.model import ButtonAction, ChatRef, CommandName, Reply, UserRef
+from bot.model import ButtonPress, ChatRef, CommandName, Reply, UserRef
 from bot.platform import EventSink
 
 from . import mapping
@@ -34,7 +34,7 @@ from .application import TelegramApp
 from .chats import ChatDirectory
 from .errors import describe
 from .links import deep_link
-from .members import JoinGate, JoinTracker
+from .members import JoinTracker, is_in_chat
 from .rights import rights_of
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,10 @@ GROUP_COMMANDS = (
 # Telegram shows at most 200 characters in the notification that answers a button press.
 _ANSWER_LIMIT = 200
 _NOT_OURS = "This button is no longer in use."
+_PRESS_AGAIN = (
+    "Thank you for agreeing to the code of conduct. Telegram did not let me add you to the "
+    "group just now: please press the button again in a minute."
+)
 _ANSWER_IN_PRIVATE = (
     "I answer commands in private. Please open {link}, press Start, then send the command again."
 )
@@ -79,15 +83,15 @@ class UpdateRouter:
         self,
         events: EventSink,
         chats: ChatDirectory,
-        gate: JoinGate | None,
         clock: Clock,
         *,
         privacy_off: bool,
+        join_gate: bool,
     ) -> None:
         self._events = events
         self._chats = chats
-        self._gate = gate
         self._clock = clock
+        self._join_gate = join_gate
         self._privacy_off = privacy_off
         self._joins = JoinTracker()
         self._ignored: set[str] = set()
@@ -119,7 +123,7 @@ class UpdateRouter:
         app.add_handler(
             ChatMemberHandler(_guarded(self._bot_member_changed), ChatMemberHandler.MY_CHAT_MEMBER)
         )
-        if self._gate is not None:
+        if self._join_gate:
             app.add_handler(ChatJoinRequestHandler(_guarded(self._join_request)))
         app.add_error_handler(self._error)
 
@@ -188,29 +192,50 @@ class UpdateRouter:
         try:
             press = mapping.button_press(query)
             if press is not None:
-                text = (await self._events.on_button(press)).text
-                if press.action is ButtonAction.ACK:
-                    await self._approve_after_ack(update, press.key, press.caller.user_id)
+                reply = await self._events.on_button(press)
+                text = reply.text
+                if reply.accepted_in is not None and self._at_gate(press):
+                    let_in = await self._let_in(update.get_bot(), reply.accepted_in, press.caller)
+                    text = reply.text if let_in else _PRESS_AGAIN
         finally:
             try:
                 await query.answer(_shorten(text, _ANSWER_LIMIT))
             except tg.TelegramError as exc:
                 log.info("Telegram: could not answer a button press (%s)", describe(exc))
 
-    async def _approve_after_ack(self, update: Update, key: str, user_id: str) -> None:
-        chat_id = self._gate.accepted(key, user_id) if self._gate is not None else None
-        if chat_id is None:
-            return
-        self._joins.first_report(chat_id, user_id, self._clock.now())  # welcomed already
+    def _at_gate(self, press: ButtonPress) -> bool:
+        """A welcome accepted where the gate sends it: in private (or where Telegram no longer
+        says). One pressed in the group comes from someone already in it."""
+        if not self._join_gate:
+            return False
+        return press.chat is None or press.chat.chat_id == press.caller.user_id
+
+    async def _let_in(self, bot: Bot, chat: ChatRef, user: UserRef) -> bool:
+        """Approve the person's join request to the chat whose code they accepted; False when
+        it is worth pressing again. Telegram refuses when no request waits (approved already,
+        or the person never asked): that is said in one line, and there is nothing to retry."""
+        self._joins.first_report(chat.chat_id, user.user_id, self._clock.now())  # welcomed
+        name = self._chats.name(chat.chat_id)
         try:
-            await update.get_bot().approve_chat_join_request(int(chat_id), int(user_id))
+            await bot.approve_chat_join_request(int(chat.chat_id), int(user.user_id))
         except tg.BadRequest as exc:
             log.info(
                 "Telegram: join request of user %s in %s not approved (%s)",
-                user_id,
-                self._chats.name(chat_id),
+                user.user_id,
+                name,
                 describe(exc),
             )
+        except tg.TelegramError as exc:
+            log.warning(
+                "Telegram: could not approve the join request of user %s in %s (%s)",
+                user.user_id,
+                name,
+                describe(exc),
+            )
+            return False
+        else:
+            log.info("Telegram: approved the join request of user %s in %s", user.user_id, name)
+        return True
 
     # ---- members -----------------------------------------------------------------------
 
@@ -230,8 +255,8 @@ class UpdateRouter:
         change = update.chat_member
         if change is None or not self._moderated(change.chat.id):
             return
-        was_in = _present(change.old_chat_member)
-        is_in = _present(change.new_chat_member)
+        was_in = is_in_chat(change.old_chat_member)
+        is_in = is_in_chat(change.new_chat_member)
         user = change.new_chat_member.user
         if is_in and not was_in and not user.is_bot:
             await self._joined(mapping.chat_ref(change.chat), mapping.user_ref(user))
@@ -249,22 +274,17 @@ class UpdateRouter:
         self._chats.set_rights(str(change.chat.id), rights)
 
     async def _join_request(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """The welcome goes to the person in private (see Deliverer._welcome); accepting the
+        code there approves the request (see _let_in)."""
         request = update.chat_join_request
-        if request is None or self._gate is None or not self._moderated(request.chat.id):
+        if request is None or not self._moderated(request.chat.id):
             return
         user = mapping.user_ref(request.from_user)
-        self._gate.requested(str(request.chat.id), user.user_id, request.user_chat_id)
         await self._events.on_member_joined(mapping.chat_ref(request.chat), user)
 
     async def _error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
         log.warning("Telegram: error on update %s: %s", update_id, type(context.error).__name__)
-
-
-def _present(member: ChatMember) -> bool:
-    if isinstance(member, ChatMemberRestricted):
-        return member.is_member
-    return member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
 async def _reply(message: Message, reply: Reply) -> None:

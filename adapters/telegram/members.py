@@ -1,14 +1,20 @@
-"""New members: reporting each arrival once, and the optional join-request gate.
+"""New members: reporting each arrival once, and who is in a chat.
 
 Telegram reports an arrival twice (a chat_member update for admin bots and a service message
-with new_chat_members), so each is passed on once. With the gate on, a join request is held:
-the welcome goes to the person in private, and accepting the code there approves the request,
-which also opens the private chat for future reminders.
+with new_chat_members), so each is passed on once.
+
+With the optional join gate on, a join request is held: the welcome goes to the person in
+private, and accepting the code there approves the request. Nothing about a request is kept in
+memory, so a restart loses nothing: the welcome goes in private to whoever is not in the chat
+yet (their private chat has their user id), and the core says, from the stored welcome, which
+chat's code an acceptance was for.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
+from telegram import ChatMember, ChatMemberRestricted
 
 # Two reports of one arrival come seconds apart; a later one is a new arrival.
 _SAME_ARRIVAL = timedelta(minutes=10)
@@ -26,24 +32,8 @@ class JoinTracker:
         return True
 
 
-class JoinGate:
-    def __init__(self) -> None:
-        self._requests: dict[tuple[str, str], int] = {}  # (chat, user) -> private chat id
-        self._welcomes: dict[tuple[str, str], str] = {}  # (ack key, user) -> chat
-
-    def requested(self, chat_id: str, user_id: str, user_chat_id: int) -> None:
-        self._requests[(chat_id, user_id)] = user_chat_id
-
-    def private_chat(self, chat_id: str, user_id: str) -> int | None:
-        """Where a welcome goes while the person's join request waits; None if none waits."""
-        return self._requests.get((chat_id, user_id))
-
-    def welcome_sent(self, ack_key: str, chat_id: str, user_id: str) -> None:
-        self._welcomes[(ack_key, user_id)] = chat_id
-
-    def accepted(self, ack_key: str, user_id: str) -> str | None:
-        """The chat whose join request the acceptance approves, if one waits."""
-        chat_id = self._welcomes.pop((ack_key, user_id), None)
-        if chat_id is None or self._requests.pop((chat_id, user_id), None) is None:
-            return None
-        return chat_id
+def is_in_chat(member: ChatMember) -> bool:
+    """True for someone who can read the chat; a person whose join request waits is not."""
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member
+    return member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER)

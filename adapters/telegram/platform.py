@@ -24,7 +24,6 @@ from .errors import TOKEN_REJECTED, describe
 from .handlers import UpdateRouter
 from .links import deep_link, onboarding_payload
 from .mapping import PLATFORM
-from .members import JoinGate
 from .menu import register_menu
 from .rights import check_rights
 from .webhook import WebhookReceiver
@@ -45,7 +44,6 @@ class TelegramPlatform:
         self._settings = config.telegram
         self._clock = clock or SystemClock()
         self._chats = ChatDirectory(config)
-        self._gate = JoinGate()
         self._app: TelegramApp | None = None
         self._webhook: WebhookReceiver | None = None
         self._deliverer: Deliverer | None = None
@@ -92,9 +90,13 @@ class TelegramPlatform:
             rights = await check_rights(bot, chat_id, privacy_off=privacy_off)
             self._chats.set_rights(chat_id, rights)
         await register_menu(bot)
-        gate = self._gate if self._settings.join_gate else None
-        UpdateRouter(events, self._chats, gate, self._clock, privacy_off=privacy_off).install(app)
-        self._deliverer = Deliverer(bot, self._config, self._chats, self._gate, self._clock)
+        join_gate = self._settings.join_gate
+        UpdateRouter(
+            events, self._chats, self._clock, privacy_off=privacy_off, join_gate=join_gate
+        ).install(app)
+        self._deliverer = Deliverer(
+            bot, self._config, self._chats, self._clock, join_gate=join_gate
+        )
         await app.start()
         if self._settings.webhook is not None and self._settings.mode == "webhook":
             self._webhook = WebhookReceiver(app, self._settings.webhook)

@@ -12,6 +12,9 @@ message the fake carried out, with when.
 
 Updates stay queued until a later `getUpdates` confirms them with its offset, as on Telegram,
 so an update fetched by a poll that was cut short is served again.
+
+A `chat_join_request` update leaves a request waiting, as on Telegram: approving it makes the
+person a member, approving or declining one that does not wait is refused.
 """
 
 from __future__ import annotations
@@ -176,6 +179,7 @@ class FakeTelegramApi:
         self._changed = asyncio.Condition()
         self._failures: list[_Failure] = []
         self._chats: dict[int, _Chat] = {}
+        self.join_requests: set[tuple[int, int]] = set()  # (chat, user) waiting for approval
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -205,6 +209,9 @@ class FakeTelegramApi:
         """Queue an update for getUpdates; gives it the next update_id unless it has one."""
         update = {**update}
         update.setdefault("update_id", next(self._update_ids))
+        request = update.get("chat_join_request")
+        if isinstance(request, dict):
+            self.join_requests.add((int(request["chat"]["id"]), int(request["from"]["id"])))
         self._updates.append(update)
         self._new_update.set()
         return int(update["update_id"])
@@ -245,6 +252,11 @@ class FakeTelegramApi:
         if admin:
             member = {**member, "status": "administrator", **ADMIN_RIGHTS, **(rights or {})}
         self._chats[chat_id].members[BOT_ID] = member
+
+    def add_member(self, chat_id: int, user_id: int) -> None:
+        """A person in the chat, as getChatMember describes them."""
+        user = {"id": user_id, "is_bot": False, "first_name": "Parent"}
+        self._chats[chat_id].members[user_id] = {"user": user, "status": "member"}
 
     def chat_permissions(self, chat_id: int) -> JSONDict:
         return dict(self._chats[chat_id].info["permissions"])
@@ -378,6 +390,8 @@ class FakeTelegramApi:
             return True
         if method == "sendMessage":
             return self._sent_message(params)
+        if method in ("approveChatJoinRequest", "declineChatJoinRequest"):
+            return self._settle_join_request(params, approve=method.startswith("approve"))
         return True
 
     def _chat(self, params: dict[str, str]) -> _Chat:
@@ -385,6 +399,15 @@ class FakeTelegramApi:
         if chat is None:
             raise _Refused(bad_request("chat not found"))
         return chat
+
+    def _settle_join_request(self, params: dict[str, str], *, approve: bool) -> bool:
+        request = (int(params["chat_id"]), int(params["user_id"]))
+        if request not in self.join_requests:
+            raise _Refused(bad_request("HIDE_REQUESTER_MISSING"))
+        self.join_requests.discard(request)
+        if approve and request[0] in self._chats:
+            self.add_member(*request)
+        return True
 
     def _sent_message(self, params: dict[str, str]) -> JSONDict:
         chat_id = int(params["chat_id"])

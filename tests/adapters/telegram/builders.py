@@ -151,14 +151,23 @@ def anonymous_message(chat_id: int, text: str) -> dict[str, Any]:
     return update
 
 
-def press(user_id: int, data: str) -> dict[str, Any]:
-    return load(
+def press(user_id: int, data: str, *, in_chat: int | None = None) -> dict[str, Any]:
+    """A press on a button of the bot's message in the user's private chat, or in a group."""
+    update = load(
         "callback_query",
         query_id=str(next(_query_ids)),
         message_id=next_message_id(),
         data=data,
         **_common(user_id, user_id, None),
     )
+    if in_chat is not None:
+        title = _TITLES.get(in_chat, "Some group")
+        update["callback_query"]["message"]["chat"] = {
+            "id": in_chat,
+            "type": "supergroup",
+            "title": title,
+        }
+    return update
 
 
 def joined(chat_id: int, user_id: int) -> dict[str, Any]:
