@@ -28,6 +28,7 @@ from adapters.discord.events import (
 )
 from adapters.discord.interactions import CoreLink
 from adapters.discord.permissions import missing
+from adapters.discord.snowflakes import bad_id
 from adapters.discord.views import CoreButton
 from bot.platform import EventSink
 
@@ -193,8 +194,9 @@ class SchoolgateClient(discord.Client):
 
 
 def _skip_malformed_events(client: discord.Client) -> None:
-    """Log and skip a gateway event discord.py cannot parse, instead of dropping the
-    connection: the library lets a parser's exception end its event loop."""
+    """Log and skip, in one line, a gateway event discord.py cannot parse (instead of dropping
+    the connection: the library lets a parser's exception end its event loop), or one with an
+    id that is not a Discord id (which its parser would let through, to fail later)."""
     parsers = client._connection.parsers
     for name, parse in list(parsers.items()):
         parsers[name] = _guarded(name, parse)
@@ -202,6 +204,13 @@ def _skip_malformed_events(client: discord.Client) -> None:
 
 def _guarded(name: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
     def run(data: Any) -> None:
+        where = bad_id(data)
+        if where is not None:
+            # The path only: neither the value nor the rest of the payload (it may hold text).
+            log.warning(
+                "skipped a malformed %s event from Discord: %s is not a Discord id", name, where
+            )
+            return
         try:
             parse(data)
         except Exception as exc:
