@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from itertools import takewhile
 
 from rules.context import PERSON_MASKS, Context
-from rules.lexicon import MASK_STAFF, About, Lexicon, Mode, PrivateWords, Rule
+from rules.lexicon import (
+    MASK_PUPIL,
+    MASK_STAFF,
+    About,
+    Lexicon,
+    Mode,
+    PrivateWords,
+    Rule,
+    alternation,
+)
 from rules.matching import Hit
 from rules.model import DEFAULT_CLAUSE, Category, Severity
 from rules.private import Owner
@@ -60,6 +70,12 @@ class Aim:
         self._self = lex.words_in("SELF")
         self._things = lex.words_in("NOT_PERSON")
         self._other = lex.words_in("OTHER") | lex.words_in("PERSON_NOUN")
+        self._role_play = re.compile(
+            rf"(?<![a-z]){alternation(lex.words_in('ROLE_PLAY'))}(?![a-z])"
+        )
+        self._home_life = re.compile(
+            rf"(?<![a-z]){alternation(lex.words_in('HOME_LIFE'))}(?![a-z])"
+        )
         self._others_family = lex.words_in("OTHER_PEOPLE")
         self._negators = lex.words_in("NEGATOR")
         # Words that leave a clause without a subject: "..., total numpty".
@@ -105,7 +121,7 @@ class Aim:
             return False
         private = hit.rule.category is Category.PRIVATE
         mild = hit.rule.severity is Severity.LOW and hit.rule.category is Category.ABUSE
-        if mild and self.kindly(ctx, hit.start, hit.end):
+        if mild and (self.kindly(ctx, hit.start, hit.end) or self.playing_a_part(ctx, hit)):
             return True
         if self._own_subject(ctx.words(hit.start, hit.end)):
             return private or mild  # "my kids are so lazy", "my son's a little horror"
@@ -113,9 +129,11 @@ class Aim:
         words = ctx.words(c0, hit.start)
         # "I hate that cow": "that" points at someone, but only in the remark's own clause.
         pointing = hit.rule.category is Category.ABUSE
-        if all(w in self._filler for w in words):  # the remark's clause names no subject
-            if self._self_after(ctx.words(hit.end, c1)[:3]):
-                return True  # "what an idiot I am"
+        opening = list(takewhile(lambda w: w in self._filler, reversed(words)))
+        no_subject = len(opening) == len(words) or "what" in opening  # "(...🤦) what a"
+        if no_subject and self._self_after(ctx.words(hit.end, c1)[:5]):
+            return True  # "what an idiot I am"
+        if len(opening) == len(words):  # the remark's clause names no subject
             words = ctx.words(ctx.sentence(hit.start)[0], hit.start)  # "ffs me again, numpty"
             pointing = False
         thing = False  # "our dog is a pig", unless a person comes before: "whoever ... my drive"
@@ -130,7 +148,9 @@ class Aim:
             elif pointing and word in _POINTING and not thing:
                 return False
             elif word[0] in PERSON_MASKS or word in self._other:
-                own = k > 0 and words[k - 1] in _OWN
+                own = (k > 0 and words[k - 1] in _OWN) or (
+                    word[0] == MASK_PUPIL and self.home_life(ctx, hit.start)
+                )
                 if word in _PRONOUNS and private:
                     own = self._own_family_before(ctx, c0)  # "my son ... he has autism"
                 return own and (private or mild)
@@ -146,13 +166,14 @@ class Aim:
             return False
         return noun in self._other and noun not in _PRONOUNS
 
-    @staticmethod
-    def _self_after(words: list[str]) -> bool:
+    def _self_after(self, words: list[str]) -> bool:
         """Whether the words right after a remark make the writer its subject ("... I am",
-        "numpty moment from me")."""
+        "numpty moment from me", "total numpty moment, I thought..."): a moment of being a
+        numpty is the writer's own unless someone else's is named ("moment from her")."""
         if not words:
             return False
-        moment = words[0] == "moment" and "me" in words[1:]
+        others = any(w in self._other or w[0] in PERSON_MASKS for w in words[1:])
+        moment = words[0] == "moment" and not others
         return words[0] in _SELF_AFTER or words[:2] == ["i", "am"] or moment
 
     def name_calling(self, ctx: Context, hit: Hit) -> bool:
@@ -175,6 +196,17 @@ class Aim:
             return True
         c0, c1 = ctx.clause(pos)
         return any(w in self._positive for w in ctx.words(c0, pos) + ctx.words(end, max(c1, end)))
+
+    def playing_a_part(self, ctx: Context, hit: Hit) -> bool:
+        """Whether a mild insult is a part played or a costume worn ("Isla was a sheep in the
+        nativity", "going as a witch for Halloween"), not what someone is."""
+        mild = hit.rule.severity is Severity.LOW and hit.rule.category is Category.ABUSE
+        return mild and bool(self._role_play.search(ctx.masked, *ctx.sentence(hit.start)))
+
+    def home_life(self, ctx: Context, pos: int) -> bool:
+        """Whether the sentence at `pos` speaks of home life only a child's own family sees
+        ("at bedtime", "in the bath"): a pupil named there is the writer's own child."""
+        return bool(self._home_life.search(ctx.masked, *ctx.sentence(pos)))
 
     def _own_family_before(self, ctx: Context, pos: int) -> bool:
         """Whether the person last named before `pos` in its sentence is the writer's family."""
@@ -235,6 +267,8 @@ class Aim:
         for m in (m for m in ctx.mentions if m.pupil):
             if _RELATIVE.match(ctx.masked[m.end : m.end + 12]):
                 continue  # "Isla's mum ...": about the parent, not the child
+            if self.home_life(ctx, m.start):
+                continue  # "Harry's a nightmare at bedtime": the writer's own child
             clause, sentence = ctx.clause_of(m.start), ctx.sentence_of(m.start)
             for h in cues:
                 near = ctx.clause_of(h.start) == clause or (
@@ -289,6 +323,8 @@ class Aim:
     def _counts(self, ctx: Context, m: Mention, h: Hit, direct: set[Hit]) -> bool:
         """Whether remark h is really about mention m: not negated, not reported speech, not
         said warmly, and not aimed at someone else in between ("that idiot dad")."""
+        if self.playing_a_part(ctx, h):
+            return False
         if h.framed and h.start <= m.start < h.end:
             return True
         if h in direct and h.rule.category is not Category.ABUSE:
