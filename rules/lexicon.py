@@ -122,6 +122,7 @@ class PrivateWords:
     own_cues: re.Pattern[str]
     public_cues: re.Pattern[str]
     other_cues: re.Pattern[str]
+    trade_cues: re.Pattern[str]  # in the sentence: a business contact ("a childminder")
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +354,7 @@ def _private(d: Mapping[str, Any]) -> PrivateWords:
         own_cues=cues("own_cues"),
         public_cues=cues("public_cues"),
         other_cues=cues("other_cues"),
+        trade_cues=cues("trade_cues"),
     )
 
 

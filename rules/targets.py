@@ -18,6 +18,7 @@ from rules.lexicon import (
     MASK_STAFF,
     About,
     Lexicon,
+    LexiconError,
     Mode,
     PrivateWords,
     Rule,
@@ -70,12 +71,9 @@ class Aim:
         self._self = lex.words_in("SELF")
         self._things = lex.words_in("NOT_PERSON")
         self._other = lex.words_in("OTHER") | lex.words_in("PERSON_NOUN")
-        self._role_play = re.compile(
-            rf"(?<![a-z]){alternation(lex.words_in('ROLE_PLAY'))}(?![a-z])"
-        )
-        self._home_life = re.compile(
-            rf"(?<![a-z]){alternation(lex.words_in('HOME_LIFE'))}(?![a-z])"
-        )
+        self._role_play = self._phrases(lex, "ROLE_PLAY")
+        self._own_child = self._phrases(lex, "OWN_CHILD")
+        self._excuse = self._phrases(lex, "EXCUSE")
         self._others_family = lex.words_in("OTHER_PEOPLE")
         self._negators = lex.words_in("NEGATOR")
         # Words that leave a clause without a subject: "..., total numpty".
@@ -89,6 +87,14 @@ class Aim:
             lex.words_in("INSULT") | lex.words_in("NAME_CALLING") | lex.words_in("SWEARING")
         )
         self._private: PrivateWords = lex.private
+
+    @staticmethod
+    def _phrases(lex: Lexicon, cls: str) -> re.Pattern[str]:
+        """A pattern finding any of a word class's phrases as whole words."""
+        words = lex.words_in(cls)
+        if not words:
+            raise LexiconError(f"rules/data/classes.yaml: the class {cls} is missing or empty")
+        return re.compile(rf"(?<![a-z]){alternation(words)}(?![a-z])")
 
     # -- whose is it --------------------------------------------------------------------------
 
@@ -110,7 +116,11 @@ class Aim:
                 best = max(best, (m.end(), -m.start(), owner), key=lambda b: b[:2])
         for m in re.finditer(f"[{PERSON_MASKS}]+", window):
             best = max(best, (m.end(), -m.start(), Owner.OTHER), key=lambda b: b[:2])
-        return best[2]
+        owner = best[2]
+        someone = owner in (Owner.OTHER, Owner.UNKNOWN) and MASK_STAFF not in window
+        if someone and words.trade_cues.search(ctx.masked, *ctx.sentence(pos)):
+            return Owner.PUBLIC  # "Jo, a brilliant tutor, 07700 ...": to book her
+        return owner
 
     def not_aimed(self, ctx: Context, hit: Hit) -> bool:
         """An `aimed` remark that is not aimed at another person: its nearest subject before it
@@ -149,7 +159,7 @@ class Aim:
                 return False
             elif word[0] in PERSON_MASKS or word in self._other:
                 own = (k > 0 and words[k - 1] in _OWN) or (
-                    word[0] == MASK_PUPIL and self.home_life(ctx, hit.start)
+                    word[0] == MASK_PUPIL and self.own_child(ctx, hit.start)
                 )
                 if word in _PRONOUNS and private:
                     own = self._own_family_before(ctx, c0)  # "my son ... he has autism"
@@ -185,11 +195,14 @@ class Aim:
 
     def kindly(self, ctx: Context, pos: int, end: int | None = None) -> bool:
         """Whether the remark at [pos, end) is made warmly: a warm word in its clause ("lovely",
-        "thanks"), or laughter anywhere in its sentence ("always making everyone laugh", 😂).
-        The remark's own words do not count ("a laughing stock")."""
+        "thanks"), laughter or an excuse anywhere in its sentence ("always making everyone
+        laugh", 😂, "she had a lot on"). The remark's own words do not count ("a laughing
+        stock")."""
         end = pos if end is None else end
         s0, s1 = ctx.sentence(pos)
         if any(mark in ctx.masked[s0:s1] for mark in self._mirth_marks):
+            return True
+        if self.excused(ctx, pos):
             return True
         laughter = any(w in self._mirth for w in ctx.words(s0, pos) + ctx.words(end, s1))
         if laughter and not _DERISION.search(ctx.masked, s0, s1):
@@ -197,16 +210,21 @@ class Aim:
         c0, c1 = ctx.clause(pos)
         return any(w in self._positive for w in ctx.words(c0, pos) + ctx.words(end, max(c1, end)))
 
+    def excused(self, ctx: Context, pos: int) -> bool:
+        """Whether the sentence at `pos` makes an excuse for someone ("she had a lot on")."""
+        return bool(self._excuse.search(ctx.masked, *ctx.sentence(pos)))
+
     def playing_a_part(self, ctx: Context, hit: Hit) -> bool:
         """Whether a mild insult is a part played or a costume worn ("Isla was a sheep in the
         nativity", "going as a witch for Halloween"), not what someone is."""
         mild = hit.rule.severity is Severity.LOW and hit.rule.category is Category.ABUSE
         return mild and bool(self._role_play.search(ctx.masked, *ctx.sentence(hit.start)))
 
-    def home_life(self, ctx: Context, pos: int) -> bool:
-        """Whether the sentence at `pos` speaks of home life only a child's own family sees
-        ("at bedtime", "in the bath"): a pupil named there is the writer's own child."""
-        return bool(self._home_life.search(ctx.masked, *ctx.sentence(pos)))
+    def own_child(self, ctx: Context, pos: int) -> bool:
+        """Whether the sentence at `pos` says what only a child's own family sees or says ("at
+        bedtime", "in the bath", "I've had words with him"): a pupil named there is the
+        writer's own child."""
+        return bool(self._own_child.search(ctx.masked, *ctx.sentence(pos)))
 
     def _own_family_before(self, ctx: Context, pos: int) -> bool:
         """Whether the person last named before `pos` in its sentence is the writer's family."""
@@ -267,7 +285,7 @@ class Aim:
         for m in (m for m in ctx.mentions if m.pupil):
             if _RELATIVE.match(ctx.masked[m.end : m.end + 12]):
                 continue  # "Isla's mum ...": about the parent, not the child
-            if self.home_life(ctx, m.start):
+            if self.own_child(ctx, m.start):
                 continue  # "Harry's a nightmare at bedtime": the writer's own child
             clause, sentence = ctx.clause_of(m.start), ctx.sentence_of(m.start)
             for h in cues:
@@ -323,8 +341,8 @@ class Aim:
     def _counts(self, ctx: Context, m: Mention, h: Hit, direct: set[Hit]) -> bool:
         """Whether remark h is really about mention m: not negated, not reported speech, not
         said warmly, and not aimed at someone else in between ("that idiot dad")."""
-        if self.playing_a_part(ctx, h):
-            return False
+        if self.playing_a_part(ctx, h) or (h.rule.mode is Mode.CUE and self.excused(ctx, h.start)):
+            return False  # "a sheep in the nativity"; "all over the place, she had a lot on"
         if h.framed and h.start <= m.start < h.end:
             return True
         if h in direct and h.rule.category is not Category.ABUSE:
