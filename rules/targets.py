@@ -360,4 +360,6 @@ class Aim:
         after = ctx.words(h.end, min(len(ctx.masked), h.end + 16))[:1]
         if h in direct and after and after[0] in self._others_family:
             return False  # "deal with that idiot dad": aimed at the dad
+        if h.word and after and after[0] in self._things:
+            return False  # "off all week with a horrible cough": said of the cough
         return not (h.rule.mode is Mode.CUE and not h.framed and self.kindly(ctx, h.start, h.end))
