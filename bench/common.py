@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,29 @@ SHARED = REPO / ".." / "shared"
 DEV_CASES = SHARED / "eval" / "parent_chat_dev.jsonl"
 DEV_ROSTER = SHARED / "eval" / "riverside.yaml"
 DAVIDSON = SHARED / "data" / "davidson" / "labeled_data.csv"
+
+
+class EngineFailures(logging.Handler):
+    """Counts the messages the rules core failed on: `evaluate` answers "not flagged" then, so
+    a failure would otherwise pass for a miss."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@contextmanager
+def counting_engine_failures() -> Iterator[EngineFailures]:
+    handler = EngineFailures()
+    logger = logging.getLogger("rules")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
 
 
 @dataclass(frozen=True, slots=True)

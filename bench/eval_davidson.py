@@ -22,7 +22,7 @@ from profanity_check import predict
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import DAVIDSON, BinaryScores
+from bench.common import DAVIDSON, BinaryScores, counting_engine_failures
 from rules import Category, RulesEngine, SchoolProfile
 
 _ABUSIVE = {Category.ABUSE, Category.DISCRIMINATION}
@@ -79,11 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     def alt(texts: list[str]) -> list[bool]:
         return [bool(p) for p in predict(texts)]
 
-    results = [
-        judge("schoolgate rules core (abuse or discrimination)", ours, sample),
-        judge("better-profanity", better, sample),
-        judge("alt-profanity-check", alt, sample),
-    ]
+    with counting_engine_failures() as failures:
+        results = [judge("schoolgate rules core (abuse or discrimination)", ours, sample)]
+    results.append(judge("better-profanity", better, sample))
+    results.append(judge("alt-profanity-check", alt, sample))
     abusive = sum(label for _, label in sample)
     table = Table(
         title=f"Davidson tweets: {len(sample):,} sampled (seed 0), {abusive:,} abusive",
@@ -99,7 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{r.false_positive_rate:.3f}",
             f"{r.seconds:.1f}",
         )
-    Console(width=120).print(table)
+    console = Console(width=120)
+    console.print(table)
+    if failures.count:
+        console.print(f"[red]the rules core failed on {failures.count} message(s)[/red]")
+        return 1
     return 0
 
 

@@ -17,7 +17,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import DEV_CASES, DEV_ROSTER, BinaryScores, Case, load_cases, load_profile
+from bench.common import (
+    DEV_CASES,
+    DEV_ROSTER,
+    BinaryScores,
+    Case,
+    counting_engine_failures,
+    load_cases,
+    load_profile,
+)
 from rules import RulesEngine, SchoolProfile, Verdict
 
 
@@ -127,8 +135,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.cases.exists() or not args.roster.exists():
         parser.error(f"not found: {args.cases if not args.cases.exists() else args.roster}")
-    scores = score(load_cases(args.cases), load_profile(args.roster), RulesEngine())
-    report(scores, Console(), show_errors=args.show_errors)
+    console = Console()
+    with counting_engine_failures() as failures:
+        scores = score(load_cases(args.cases), load_profile(args.roster), RulesEngine())
+    report(scores, console, show_errors=args.show_errors)
+    if failures.count:
+        console.print(f"[red]the rules core failed on {failures.count} message(s)[/red]")
+        return 1
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,13 @@ def shared_eval() -> Path:
     if not (path / "parent_chat_dev.jsonl").exists():
         pytest.skip("../shared/eval is not available in this checkout")
     return path
+
+
+@pytest.fixture(autouse=True)
+def engine_never_failed(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """`evaluate` catches its own failures and answers "not flagged", so a bug in a rule would
+    show only as a missed case: fail the test that met it instead."""
+    yield
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    failures = [r.getMessage() for r in records if r.name.startswith("rules")]
+    assert failures == [], failures
