@@ -22,19 +22,19 @@ DAVIDSON = SHARED / "data" / "davidson" / "labeled_data.csv"
 
 
 class EngineFailures(logging.Handler):
-    """Counts the messages the rules core failed on: `evaluate` answers "not flagged" then, so
-    a failure would otherwise pass for a miss."""
+    """What the rules core logs, which it does only when `evaluate` caught a failure and
+    answered "not flagged": counted, so that a failure cannot pass for a miss."""
 
     def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.count = 0
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
+        self.records.append(record)
 
 
 @contextmanager
-def counting_engine_failures() -> Iterator[EngineFailures]:
+def recording_engine_failures() -> Iterator[EngineFailures]:
     handler = EngineFailures()
     logger = logging.getLogger("rules")
     logger.addHandler(handler)

@@ -22,7 +22,7 @@ from profanity_check import predict
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import DAVIDSON, BinaryScores, counting_engine_failures
+from bench.common import DAVIDSON, BinaryScores, recording_engine_failures
 from rules import Category, RulesEngine, SchoolProfile
 
 _ABUSIVE = {Category.ABUSE, Category.DISCRIMINATION}
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def alt(texts: list[str]) -> list[bool]:
         return [bool(p) for p in predict(texts)]
 
-    with counting_engine_failures() as failures:
+    with recording_engine_failures() as failures:
         results = [judge("schoolgate rules core (abuse or discrimination)", ours, sample)]
     results.append(judge("better-profanity", better, sample))
     results.append(judge("alt-profanity-check", alt, sample))
@@ -100,8 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     console = Console(width=120)
     console.print(table)
-    if failures.count:
-        console.print(f"[red]the rules core failed on {failures.count} message(s)[/red]")
+    if failures.records:
+        console.print(f"[red]the rules core failed on {len(failures.records)} message(s)[/red]")
         return 1
     return 0
 

@@ -22,9 +22,9 @@ from bench.common import (
     DEV_ROSTER,
     BinaryScores,
     Case,
-    counting_engine_failures,
     load_cases,
     load_profile,
+    recording_engine_failures,
 )
 from rules import RulesEngine, SchoolProfile, Verdict
 
@@ -136,11 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.cases.exists() or not args.roster.exists():
         parser.error(f"not found: {args.cases if not args.cases.exists() else args.roster}")
     console = Console()
-    with counting_engine_failures() as failures:
+    with recording_engine_failures() as failures:
         scores = score(load_cases(args.cases), load_profile(args.roster), RulesEngine())
     report(scores, console, show_errors=args.show_errors)
-    if failures.count:
-        console.print(f"[red]the rules core failed on {failures.count} message(s)[/red]")
+    if failures.records:
+        console.print(f"[red]the rules core failed on {len(failures.records)} message(s)[/red]")
         return 1
     return 0
 

@@ -3,11 +3,11 @@ of everything the rules core logs (it logs only when it failed on a message)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
 import pytest
 
+from bench.common import EngineFailures, recording_engine_failures
 from rules import RulesEngine, SchoolProfile, StaffMember
 
 STAFF = (
@@ -28,24 +28,8 @@ def school() -> SchoolProfile:
     return SchoolProfile.build("riverside", STAFF, PUPILS, names=("Riverside Primary School",))
 
 
-class Failures(logging.Handler):
-    """Collects the records the rules core logs: it logs only when `evaluate` caught a failure."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture(scope="module")
-def rules_failures() -> Iterator[Failures]:
+def rules_failures() -> Iterator[EngineFailures]:
     """Every record logged under `rules` while the module's tests run."""
-    handler = Failures()
-    logger = logging.getLogger("rules")
-    logger.addHandler(handler)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
+    with recording_engine_failures() as failures:
+        yield failures

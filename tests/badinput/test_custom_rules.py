@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from adapters.local import LocalPlatform
+from bench.common import EngineFailures
 from bot.app import App
 from bot.cli import main
 from bot.clock import ManualClock
@@ -17,7 +18,6 @@ from bot.moderator import build_profile
 from rules import Category, Clause, RulesEngine, SchoolProfile, Severity
 from rules.custom import compile_pattern
 from rules.normalise import MAX_CHARS
-from tests.badinput.conftest import Failures
 from tests.badinput.text import messages
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.yaml"
@@ -106,7 +106,7 @@ def test_a_pattern_with_nested_repetition_cannot_hang_the_bot(engine: RulesEngin
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_custom_rules_never_make_the_core_fail(
-    engine: RulesEngine, rules_failures: Failures, text: str
+    engine: RulesEngine, rules_failures: EngineFailures, text: str
 ) -> None:
     verdict = engine.evaluate(text, CUSTOM)
     assert rules_failures.records == []

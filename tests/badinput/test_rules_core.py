@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from bench.common import EngineFailures
 from rules import RulesEngine, SchoolProfile, Verdict
 from rules.normalise import MAX_CHARS
-from tests.badinput.conftest import Failures
 from tests.badinput.text import (
     EMOJI,
     HIDDEN_CONTROLS,
@@ -61,7 +61,7 @@ def assert_quotes_within_cap(text: str, verdict: Verdict) -> None:
 @given(messages)
 @FUZZ
 def test_any_text_is_judged_without_a_failure(
-    engine: RulesEngine, school: SchoolProfile, rules_failures: Failures, text: str
+    engine: RulesEngine, school: SchoolProfile, rules_failures: EngineFailures, text: str
 ) -> None:
     verdict = engine.evaluate(text, school)
     assert rules_failures.records == []
@@ -72,7 +72,11 @@ def test_any_text_is_judged_without_a_failure(
 @given(messages.filter(bool), st.integers(min_value=1, max_value=3))
 @FUZZ
 def test_only_the_capped_length_is_read(
-    engine: RulesEngine, school: SchoolProfile, rules_failures: Failures, text: str, extra: int
+    engine: RulesEngine,
+    school: SchoolProfile,
+    rules_failures: EngineFailures,
+    text: str,
+    extra: int,
 ) -> None:
     long = text * (MAX_CHARS // len(text) + extra)
     verdict = engine.evaluate(long, school)
@@ -118,7 +122,7 @@ def _megabyte(kind: str) -> str:
     ],
 )
 def test_a_megabyte_message_is_read_up_to_the_cap(
-    engine: RulesEngine, school: SchoolProfile, rules_failures: Failures, kind: str
+    engine: RulesEngine, school: SchoolProfile, rules_failures: EngineFailures, kind: str
 ) -> None:
     text = _megabyte(kind)
     verdict = engine.evaluate(text, school)
@@ -140,7 +144,7 @@ def test_abuse_beyond_the_cap_is_not_read_but_before_it_is(
 @given(st.one_of(st.just(""), blank, emoji_only, rtl_only))
 @FUZZ
 def test_empty_blank_emoji_and_right_to_left_text_is_not_flagged(
-    engine: RulesEngine, school: SchoolProfile, rules_failures: Failures, text: str
+    engine: RulesEngine, school: SchoolProfile, rules_failures: EngineFailures, text: str
 ) -> None:
     assert engine.evaluate(text, school) == Verdict()
     assert rules_failures.records == []
