@@ -20,6 +20,9 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.clients import SlackSetupError, error_code
@@ -31,6 +34,19 @@ class Serving(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+class _SkipUnreadable(AsyncSocketModeHandler):
+    """Bolt builds its request before any listener runs, and an envelope it cannot read there
+    (a field of the wrong type) would be logged with a traceback and left unacknowledged, so
+    Slack would send it again. Such an envelope is logged in one line and acknowledged."""
+
+    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
+        try:
+            await super().handle(client, req)  # type: ignore[arg-type]
+        except Exception as exc:
+            log.warning("skipped a malformed Slack %s envelope (%s)", req.type, type(exc).__name__)
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
 
 
 class SocketServing:
@@ -49,7 +65,7 @@ class SocketServing:
                 f"Slack refused slack.app_token ({error_code(error)}): it must be an xapp- "
                 "app-level token with the connections:write scope, and Socket Mode must be on"
             ) from None
-        self._handler = AsyncSocketModeHandler(self._app, self._app_token, web_client=self._client)
+        self._handler = _SkipUnreadable(self._app, self._app_token, web_client=self._client)
         self._handler.client.wss_uri = str(opened["url"])
         await self._handler.connect_async()  # type: ignore[no-untyped-call]
 

@@ -36,7 +36,7 @@ def chat_ref(chat: Chat, thread_id: int | None = None) -> ChatRef:
     return ChatRef(
         PLATFORM,
         str(chat.id),
-        title=chat.title or chat.full_name or "",
+        title=_name(chat.title) or _name(chat.first_name, chat.last_name),
         thread_id=str(thread_id) if thread_id is not None else None,
     )
 
@@ -48,7 +48,13 @@ def message_chat(message: Message) -> ChatRef:
 
 
 def user_ref(user: User) -> UserRef:
-    return UserRef(PLATFORM, str(user.id), display_name=user.full_name)
+    return UserRef(PLATFORM, str(user.id), display_name=_name(user.first_name, user.last_name))
+
+
+def _name(*parts: object) -> str:
+    """A display name from what Telegram sent; a part that is not text is left out (the SDK
+    does not check types, and a malformed name must not reach the store)."""
+    return " ".join(p for p in parts if isinstance(p, str) and p)
 
 
 def message_author(message: Message) -> UserRef | None:
@@ -56,7 +62,7 @@ def message_author(message: Message) -> UserRef | None:
     chat rather than a person, so they are marked anonymous and can never be authorised."""
     if message.sender_chat is not None:
         sender = message.sender_chat
-        name = "Anonymous admin" if sender.id == message.chat.id else sender.title or ""
+        name = "Anonymous admin" if sender.id == message.chat.id else _name(sender.title)
         return UserRef(PLATFORM, str(sender.id), display_name=name, anonymous=True)
     if message.from_user is not None:
         return user_ref(message.from_user)
@@ -66,6 +72,8 @@ def message_author(message: Message) -> UserRef | None:
 def chat_message(message: Message, *, edited: bool) -> ChatMessage | None:
     """A message with text or a caption, or None when there is nothing to read."""
     text = message.text or message.caption
+    if text and not isinstance(text, str):  # the SDK does not check types; the handler skips it
+        raise TypeError(f"message {message.message_id} has text of type {type(text).__name__}")
     author = message_author(message)
     if not text or author is None:
         return None

@@ -91,10 +91,18 @@ def read_telegram(update: JSON) -> None:
     message = Update.de_json(update, None).effective_message
     if message is None or message.chat is None:
         return  # the handler finds no chat and the update is skipped
+    text: object = message.text or message.caption  # typed str, but the SDK does not check
+    if text and not isinstance(text, str):
+        with pytest.raises(TypeError):  # the handler logs the update's id and skips it
+            telegram_mapping.chat_message(message, edited=False)
+        return
     mapped = telegram_mapping.chat_message(message, edited=False)
     if mapped is not None:
-        assert mapped.text == (message.text or message.caption)
+        assert mapped.text == text
         assert mapped.chat.chat_id == str(message.chat.id)
+        # Names are shown and stored as text, whatever the update held.
+        assert isinstance(mapped.author.display_name, str)
+        assert isinstance(mapped.chat.title, str)
 
 
 @given(messages.filter(bool))

@@ -179,6 +179,10 @@ async def test_malformed_events_are_skipped_and_the_next_good_one_is_handled(
     skipped = [r for r in records if "skipped" in r.getMessage()]
     assert skipped, "no malformed event was reported as skipped"
     assert all(r.levelno <= logging.WARNING for r in skipped)
+    # What the adapter passed on, the core handled: nothing failed on the way to the store.
+    core = ("bot", "rules")
+    failed = [r.getMessage() for r in caplog.records if r.name.startswith(core) and r.levelno >= 40]
+    assert failed == []
     for record in caplog.records:
         assert not record.getMessage().startswith(ESCAPED), record.getMessage()
         assert ABUSIVE not in record.getMessage()  # never the words of a message
