@@ -29,6 +29,8 @@ _DISTINCTIVE_LEN = 5
 _DISTINCTIVE_SLIP_LEN = 7
 _MEMO_SIZE = 20_000
 _NEXT_WORD = re.compile(r"[ \t]+([a-z0-9]+(?:'[a-z]+)?)")
+_POINTING = frozenset(("that", "this"))
+_CLOSING = frozenset(("", ",", ".", "!", "?", ";"))
 _CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -248,7 +250,10 @@ class SchoolProfile:
         capital = doc.is_capitalised(tokens[i].start)
         if before in names.not_person_before:
             child = name.kind is Kind.PUPIL and after in names.child_nouns
-            return (after in names.person_after or child) and capital
+            # "..., that Fisher": pointed at, with nothing after it, a capitalised surname.
+            pointed = before in _POINTING and name.kind is Kind.SURNAME
+            closing = doc.text[tokens[end].end : tokens[end].end + 1] in _CLOSING
+            return (after in names.person_after or child or (pointed and closing)) and capital
         if name.kind is Kind.PUPIL:
             return capital or not name.common
         # A bare surname: another person's first name before it means another person.

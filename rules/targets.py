@@ -46,6 +46,8 @@ _OWN_CHILD = re.compile(f"(?<![a-z])(?:my|our) [{PERSON_MASKS}]+")
 _SELF_AFTER = frozenset(("i'm", "im"))
 _PRONOUNS = frozenset(("he", "she", "they", "him", "her", "he's", "she's", "they're", "hes"))
 _POINTING = frozenset(("that", "this", "the", "those", "these", "thats", "that's"))
+# What may stand beside a name said on its own: "oh, that Mrs Cox", "and as for Mr Moss".
+_BARE = _POINTING | frozenset(("oh", "and", "as", "for", "honestly", "seriously", "ffs", "omg"))
 
 
 def _apostrophe_off(word: str) -> str:
@@ -258,6 +260,7 @@ class Aim:
             and (
                 (h.rule.mode is Mode.CUE and h.rule.category is not Category.PRIVATE)
                 or (h in direct and h.rule.category is not Category.COMPLAINT)
+                or (h in direct and self._against_staff(ctx, h))
             )
         ]
         for h in sorted(cues, key=lambda h: h.start):
@@ -300,6 +303,19 @@ class Aim:
                     yield m, h
                     break
 
+    def _against_staff(self, ctx: Context, h: Hit) -> bool:
+        """Whether a call to campaign in public names a member of staff in its own clause as
+        its target ("name and shame Mr Moss", "1 star reviews on Mrs Cox's page"), not as the
+        one to take it to ("complain to Mrs Cox")."""
+        c0, c1 = ctx.clause(h.start)
+        lo, hi = min(c0, h.start), max(c1, h.end)
+        return any(
+            m.staff_ids
+            and lo <= m.start < hi
+            and ctx.words(max(lo, m.start - 12), m.start)[-1:] not in (["to"], ["with"])
+            for m in ctx.mentions
+        )
+
     def _staff_for(self, ctx: Context, h: Hit, staff: Sequence[Mention]) -> list[Mention]:
         framed = [m for m in staff if h.start <= m.start < h.end]
         if framed:
@@ -308,13 +324,26 @@ class Aim:
         same = [m for m in staff if ctx.sentence_of(m.start) == sentence]
         if not same:
             before = [m for m in staff if ctx.sentence_of(m.start) == sentence - 1]
-            if before and self._linked(ctx, sentence):
+            if before and (
+                self._linked(ctx, sentence)
+                or (self._bare(ctx, *ctx.sentences[sentence - 1]) and self._subjectless(ctx, h))
+            ):  # "Mr Moss? Total waste of space."
                 return self._together(ctx, staff, before[-1])
             return []
         clause = ctx.clause_of(h.start)
         pool = [m for m in same if ctx.clause_of(m.start) == clause]
         if not pool and h.word and h.rule.mode is Mode.CUE:
-            return []  # a lone word ("awful") only counts in the clause that names them
+            # A lone word ("awful") only counts in the clause that names them, or beside a
+            # name said on its own: "Mrs Shah, useless as ever", "useless, that Mrs Shah".
+            pool = [
+                m
+                for m in same
+                if abs(ctx.clause_of(m.start) - clause) == 1
+                and self._bare(ctx, *ctx.clause(m.start))
+                and self._subjectless(ctx, h)
+            ]
+            if not pool:
+                return []
         pool = pool or same
         earlier = [m for m in pool if m.end <= h.start]
         return self._together(ctx, staff, earlier[-1] if earlier else pool[0])
@@ -330,6 +359,18 @@ class Aim:
         ):
             hi += 1
         return list(staff[lo : hi + 1])
+
+    def _bare(self, ctx: Context, start: int, end: int) -> bool:
+        """Whether [start, end) only names someone: a name on its own, perhaps pointed at or
+        with a sigh ("Mr Moss?", "oh, that Mrs Cox")."""
+        words = ctx.words(start, end)
+        named = [w for w in words if w[0] in PERSON_MASKS]
+        return len(named) == 1 and all(w in _BARE for w in words if w[0] not in PERSON_MASKS)
+
+    def _subjectless(self, ctx: Context, h: Hit) -> bool:
+        """Whether the remark's clause says nothing before it but fillers ("useless as ever",
+        "total waste of space"), so that it is said of a name given beside it."""
+        return all(w in self._filler for w in ctx.words(ctx.clause(h.start)[0], h.start))
 
     def _linked(self, ctx: Context, sentence: int) -> bool:
         """Whether a sentence says "he"/"she" and names nobody itself."""

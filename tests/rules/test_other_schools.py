@@ -5,9 +5,14 @@ Black, Page, Walker, Lee; pupils called Jack and Ruby) and Brookfield, a seconda
 head known as "Dr O", "Mr K", distinctive surnames parents misspell such as Okonkwo and
 Kowalczyk, everyday-word surnames Wood, King, Hall and Hope, pupils called Grace, Faith, Hunter,
 Will, Jack and Rose), and Millside (everyday-word surnames Hill, Bird, Lake and Lamb beside
-words such as "downhill"; pupils called Hope, Summer, Ivy and Will; Northern dialect). Each
+words such as "downhill"; pupils called Hope, Summer, Ivy and Will; Northern dialect), and
+Ashgrove (staff_recall_cases.jsonl: staff named every way parents name them, by title and
+surname, first name, role, nickname, alias or misspelling, before or after the remark, with
+threats, calls to act and discriminatory remarks, beside praise and logistics that name the
+same people; everyday-word surnames Lane, Brooks, Gold, Sweet, Little and Frost). Each
 case file holds one JSON object a line: text, whether it should be flagged, and the
-categories, staff ids and pupils that must be reported."""
+categories, staff ids and pupils that must be reported, and for a kind of message the rules
+are known to miss, `known_miss` saying which kind."""
 
 from __future__ import annotations
 
@@ -84,6 +89,27 @@ SCHOOLS = {
         ["Hope", "Leo", "Summer", "Ivy", "Will", "Jay", "Bobby", "Mason"],
         names=["Millside Primary School"],
     ),
+    "staff_recall": SchoolProfile.build(
+        "ashgrove",
+        [
+            StaffMember("lane", "Mrs", "Deborah", "Lane", ("headteacher", "head"), ("Mrs L",)),
+            StaffMember("fisher", "Mr", "Craig", "Fisher", ("deputy head",), ("Mr F", "Fishy")),
+            StaffMember("brooks", "Miss", "Hannah", "Brooks", ("year 2 teacher",)),
+            StaffMember("chambers", "Mr", "Owen", "Chambers", ("year 6 teacher",)),
+            StaffMember("webb", "Mrs", "Gail", "Webb", ("SENCo",)),
+            StaffMember("gold", "Ms", "Kirsty", "Gold", ("teaching assistant", "TA")),
+            StaffMember("parks", "Mrs", "Linda", "Parks", ("office manager",)),
+            StaffMember("nash", "Mrs", "Pat", "Nash", ("midday supervisor",)),
+            StaffMember("frost", "Mr", "Kevin", "Frost", ("caretaker",)),
+            StaffMember("adebayo", "Mr", "Femi", "Adebayo", ("PE teacher",), ("Mr A",)),
+            StaffMember("zielinski", "Mr", "Tomasz", "Zielinski", ("year 4 teacher",)),
+            StaffMember("sweet", "Mrs", "Rachel", "Sweet", ("year 1 teacher",)),
+            StaffMember("little", "Miss", "Joy", "Little", ("reception teacher",)),
+            StaffMember("gill", "Mr", "Mark", "Gill", ("year 5 teacher",)),
+        ],
+        ["Oliver", "Amelia", "Theo", "Poppy", "Kai", "Elsie", "Reggie", "Zara", "Jude"],
+        names=["Ashgrove Primary School"],
+    ),
 }  # fmt: skip
 
 
@@ -94,7 +120,13 @@ def _cases() -> list[Any]:
         for line in path.read_text("utf-8").splitlines():
             if line.strip():
                 case = json.loads(line)
-                out.append(pytest.param(school, case, id=f"{school}: {case['text'][:45]}"))
+                # A kind of message the rules are known to miss: it must keep failing until
+                # it is found, so that the table is then updated.
+                known = case.get("known_miss")
+                marks = [pytest.mark.xfail(reason=known, strict=True)] if known else []
+                out.append(
+                    pytest.param(school, case, id=f"{school}: {case['text'][:45]}", marks=marks)
+                )
     return out
 
 
