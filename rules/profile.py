@@ -250,10 +250,12 @@ class SchoolProfile:
         capital = doc.is_capitalised(tokens[i].start)
         if before in names.not_person_before:
             child = name.kind is Kind.PUPIL and after in names.child_nouns
-            # "..., that Fisher": pointed at, with nothing after it, a capitalised surname.
+            # "that Zielinski", and "..., that Fisher" with nothing after it: a capitalised
+            # surname pointed at.
             pointed = before in _POINTING and name.kind is Kind.SURNAME
             closing = doc.text[tokens[end].end : tokens[end].end + 1] in _CLOSING
-            return (after in names.person_after or child or (pointed and closing)) and capital
+            pointed = pointed and (closing or not name.common)
+            return (after in names.person_after or child or pointed) and capital
         if name.kind is Kind.PUPIL:
             return capital or not name.common
         # A bare surname: another person's first name before it means another person.

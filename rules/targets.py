@@ -46,6 +46,7 @@ _OWN_CHILD = re.compile(f"(?<![a-z])(?:my|our) [{PERSON_MASKS}]+")
 _SELF_AFTER = frozenset(("i'm", "im"))
 _PRONOUNS = frozenset(("he", "she", "they", "him", "her", "he's", "she's", "they're", "hes"))
 _POINTING = frozenset(("that", "this", "the", "those", "these", "thats", "that's"))
+_HE_SHE = frozenset(("he's", "she's", "hes", "shes"))
 # What may stand beside a name said on its own: "oh, that Mrs Cox", "and as for Mr Moss".
 _BARE = _POINTING | frozenset(("oh", "and", "as", "for", "honestly", "seriously", "ffs", "omg"))
 
@@ -292,8 +293,10 @@ class Aim:
                 continue  # "Harry's a nightmare at bedtime": the writer's own child
             clause, sentence = ctx.clause_of(m.start), ctx.sentence_of(m.start)
             for h in cues:
-                near = ctx.clause_of(h.start) == clause or (
-                    h.about is About.PUPIL and ctx.sentence_of(h.start) == sentence
+                near = (
+                    ctx.clause_of(h.start) == clause
+                    or (h.about is About.PUPIL and ctx.sentence_of(h.start) == sentence)
+                    or self._said_of_them(ctx, clause, h)
                 )
                 if not near or (h.start < m.start and not h.framed and h.about is not About.PUPIL):
                     continue
@@ -315,6 +318,14 @@ class Aim:
             and ctx.words(max(lo, m.start - 12), m.start)[-1:] not in (["to"], ["with"])
             for m in ctx.mentions
         )
+
+    def _said_of_them(self, ctx: Context, clause: int, h: Hit) -> bool:
+        """Whether the remark opens the clause after the one naming someone with "he's" or
+        "she's" ("keep away from Harry, he's a creep")."""
+        if ctx.clause_of(h.start) != clause + 1:
+            return False
+        words = ctx.words(ctx.clause(h.start)[0], h.start)
+        return bool(words) and words[0] in _HE_SHE and all(w in self._filler for w in words[1:])
 
     def _staff_for(self, ctx: Context, h: Hit, staff: Sequence[Mention]) -> list[Mention]:
         framed = [m for m in staff if h.start <= m.start < h.end]
