@@ -46,6 +46,7 @@ _OWN_CHILD = re.compile(f"(?<![a-z])(?:my|our) [{PERSON_MASKS}]+")
 _SELF_AFTER = frozenset(("i'm", "im"))
 _PRONOUNS = frozenset(("he", "she", "they", "him", "her", "he's", "she's", "they're", "hes"))
 _POINTING = frozenset(("that", "this", "the", "those", "these", "thats", "that's"))
+_ARTICLES = frozenset(("the", "a", "an"))
 _HE_SHE = frozenset(("he's", "she's", "hes", "shes"))
 # What may stand beside a name said on its own: "oh, that Mrs Cox", "and as for Mr Moss".
 _BARE = _POINTING | frozenset(("oh", "and", "as", "for", "honestly", "seriously", "ffs", "omg"))
@@ -319,6 +320,14 @@ class Aim:
             for m in ctx.mentions
         )
 
+    def _said_of_thing(self, ctx: Context, h: Hit) -> bool:
+        """Whether the word right after a remark, or after a "the" or "a", is a thing ("a
+        horrible cough", "grabbed the ball", "stole the show")."""
+        after = ctx.words(h.end, min(len(ctx.masked), h.end + 24))[:2]
+        if after and after[0] in _ARTICLES:
+            after = after[1:]
+        return bool(after) and after[0] in self._things
+
     def _said_of_them(self, ctx: Context, clause: int, h: Hit) -> bool:
         """Whether the remark opens the clause after the one naming someone with "he's" or
         "she's" ("keep away from Harry, he's a creep")."""
@@ -412,6 +421,6 @@ class Aim:
         after = ctx.words(h.end, min(len(ctx.masked), h.end + 16))[:1]
         if h in direct and after and after[0] in self._others_family:
             return False  # "deal with that idiot dad": aimed at the dad
-        if h.word and after and after[0] in self._things:
-            return False  # "off all week with a horrible cough": said of the cough
+        if h.word and self._said_of_thing(ctx, h):
+            return False  # "off all week with a horrible cough", "grabbed the ball"
         return not (h.rule.mode is Mode.CUE and not h.framed and self.kindly(ctx, h.start, h.end))
