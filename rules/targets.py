@@ -80,6 +80,7 @@ class Aim:
         self._excuse = self._phrases(lex, "EXCUSE")
         self._others_family = lex.words_in("OTHER_PEOPLE")
         self._negators = lex.words_in("NEGATOR")
+        self._verdicts = lex.words_in("VERDICT")
         # Words that leave a clause without a subject: "..., total numpty".
         self._filler = lex.words_in("INTENS") | {"what", "a", "an", "such", "ffs", "omg"}
         self._positive = lex.words_in("POSITIVE")
@@ -343,12 +344,15 @@ class Aim:
         sentence = ctx.sentence_of(h.start)
         same = [m for m in staff if ctx.sentence_of(m.start) == sentence]
         if not same:
-            before = [m for m in staff if ctx.sentence_of(m.start) == sentence - 1]
+            earlier = [m for m in staff if ctx.sentence_of(m.start) < sentence]
+            before = [m for m in earlier if ctx.sentence_of(m.start) == sentence - 1]
             if before and (
                 self._linked(ctx, sentence)
                 or (self._bare(ctx, *ctx.sentences[sentence - 1]) and self._subjectless(ctx, h))
             ):  # "Mr Moss? Total waste of space."
                 return self._together(ctx, staff, before[-1])
+            if earlier and self._verdict(ctx, h):  # "Emailed Mrs Cox twice. Nothing. Disgusting."
+                return self._together(ctx, staff, earlier[-1])
             return []
         clause = ctx.clause_of(h.start)
         pool = [m for m in same if ctx.clause_of(m.start) == clause]
@@ -379,6 +383,14 @@ class Aim:
         ):
             hi += 1
         return list(staff[lo : hi + 1])
+
+    def _verdict(self, ctx: Context, h: Hit) -> bool:
+        """Whether the remark is a one-word verdict standing as its own sentence
+        ("Disgusting.", "Absolutely disgraceful!")."""
+        s0, s1 = ctx.sentence(h.start)
+        remark = " ".join(ctx.words(h.start, h.end))
+        rest = ctx.words(s0, h.start) + ctx.words(h.end, s1)
+        return remark in self._verdicts and all(w in self._filler for w in rest)
 
     def _bare(self, ctx: Context, start: int, end: int) -> bool:
         """Whether [start, end) only names someone: a name on its own, perhaps pointed at or
