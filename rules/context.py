@@ -21,6 +21,7 @@ _CLAUSE = re.compile(
 # A word of the masked text, or a masked person (the masks are control characters).
 WORD = re.compile(r"[a-z0-9']+|[\x01\x02\x03]+")
 PERSON_MASKS = MASK_STAFF + MASK_PUPIL + MASK_NAMED
+_ASIDE = re.compile(r" ?\([^()\n.!?]{1,24}\)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ def build_context(
     for start, end, mark in sorted(masks):
         pieces += [doc.text[at:start], mark * (end - start)]
         at = end
-    masked = "".join(pieces) + doc.text[at:]
+    masked = _with_asides("".join(pieces) + doc.text[at:], mentions)
     sentences, clauses = _segments(_SENTENCE, masked), _segments(_CLAUSE, masked)
     return Context(
         doc=doc,
@@ -94,6 +95,19 @@ def build_context(
         clause_starts=tuple(s for s, _ in clauses),
         school_tokens=frozenset(school_tokens),
     )
+
+
+def _with_asides(masked: str, mentions: Sequence[Mention]) -> str:
+    """A short aside in brackets right after a member of staff ("Mrs Shah (head)", "Mr Moss
+    (year 5)") is part of naming them, so it neither splits the clause nor stands between
+    them and what is said of them."""
+    for m in mentions:
+        if not m.staff_ids:
+            continue
+        aside = _ASIDE.match(masked, m.end)
+        if aside and not any(c in aside.group() for c in (MASK_PUPIL, MASK_NAMED)):
+            masked = masked[: m.end] + MASK_STAFF * len(aside.group()) + masked[aside.end() :]
+    return masked
 
 
 def _segments(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int], ...]:

@@ -93,6 +93,7 @@ class NameWords:
     person_owns: frozenset[str]  # what only a person has ("Wood's class")
     child_nouns: frozenset[str]  # "that Grace girl"
     at_work: re.Pattern[str]  # after a first name, where they work: "Jo in the office"
+    title_before: re.Pattern[str]  # right before a first name, what they do: "TA Jo"
     not_names: frozenset[str]
     first_names: frozenset[str]
     hashtag_negative: frozenset[str]
@@ -317,7 +318,9 @@ def _names(d: Mapping[str, Any]) -> NameWords:
             rf"{alternation(words('workplaces'))}(?![a-z])"
             r"|,? (?:the|our|my (?:son's|daughter's|kids'|child's)) "
             rf"{alternation(words('job_titles'))}(?![a-z])"
+            rf"|,? \((?:the |our )?{alternation(words('job_titles'))}(?![a-z])[^)\n]{{0,20}}\)"
         ),
+        title_before=re.compile(rf"(?<![a-z])(?:{alternation(words('job_titles'))}) $"),
         not_names=words("not_names"),
         first_names=words("first_names"),
         hashtag_negative=words("hashtag_negative"),

@@ -241,8 +241,13 @@ class SchoolProfile:
             return True
         if name.kind is Kind.FIRST:
             # A first name alone is too common to mean a member of staff, unless the words
-            # after it say where they work ("Jo in the office", "Sam the TA").
-            return bool(lex.names.at_work.match(doc.text, tokens[end].end))
+            # around it say where they work or what they do ("Jo in the office", "Sam the
+            # TA", "Sam (TA)", "TA Sam").
+            start = tokens[i].start
+            return bool(
+                lex.names.at_work.match(doc.text, tokens[end].end)
+                or lex.names.title_before.search(doc.text, max(0, start - 32), start)
+            )
         if name.kind is Kind.ROLE:
             if after in names.role_stop_after:
                 return False
