@@ -15,7 +15,7 @@ from rules.profile import Mention
 _SENTENCE = re.compile(r"[.!?]+(?=[\s\"')\]]|$)|[;\n]+")
 _CLAUSE = re.compile(
     r"[.!?]+(?=[\s\"')\]]|$)|[;\n,:()]+|\s[-\u2013\u2014]\s"
-    r"|\b(?:but|because|cos|coz|although|though|whereas|while|whilst)\b"
+    r"|\b(?:but|because|cos|coz|although|though|whereas|while|whilst|as long as|so long as)\b"
     r"|\bso(?= (?:i|i'm|we|he|she|they|it|you|the|my|our|now|then)\b)"  # "so" joining clauses
 )
 # A word of the masked text, or a masked person (the masks are control characters).

@@ -334,7 +334,7 @@ class Aim:
         "she's" ("keep away from Harry, he's a creep")."""
         if ctx.clause_of(h.start) != clause + 1:
             return False
-        words = ctx.words(ctx.clause(h.start)[0], h.start)
+        words = ctx.words(ctx.clause(h.start)[0], h.start) or ctx.words(h.start, h.end)[:1]
         return bool(words) and words[0] in _HE_SHE and all(w in self._filler for w in words[1:])
 
     def _staff_for(self, ctx: Context, h: Hit, staff: Sequence[Mention]) -> list[Mention]:
