@@ -366,6 +366,8 @@ class Aim:
                 and self._bare(ctx, *ctx.clause(m.start))
                 and self._subjectless(ctx, h)
             ]
+            if not pool and self._verdict(ctx, h, *ctx.clause(h.start)):
+                pool = [m for m in same if m.end <= h.start]  # "never rings back, useless"
             if not pool:
                 return []
         pool = pool or same
@@ -384,10 +386,11 @@ class Aim:
             hi += 1
         return list(staff[lo : hi + 1])
 
-    def _verdict(self, ctx: Context, h: Hit) -> bool:
-        """Whether the remark is a one-word verdict standing as its own sentence
-        ("Disgusting.", "Absolutely disgraceful!")."""
-        s0, s1 = ctx.sentence(h.start)
+    def _verdict(self, ctx: Context, h: Hit, s0: int | None = None, s1: int | None = None) -> bool:
+        """Whether the remark is a one-word verdict standing as its own sentence ("Disgusting.",
+        "Absolutely disgraceful!"), or as the given stretch of it."""
+        if s0 is None or s1 is None:
+            s0, s1 = ctx.sentence(h.start)
         remark = " ".join(ctx.words(h.start, h.end))
         rest = ctx.words(s0, h.start) + ctx.words(h.end, s1)
         return remark in self._verdicts and all(w in self._filler for w in rest)
