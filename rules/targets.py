@@ -47,6 +47,8 @@ _SELF_AFTER = frozenset(("i'm", "im"))
 _PRONOUNS = frozenset(("he", "she", "they", "him", "her", "he's", "she's", "they're", "hes"))
 _POINTING = frozenset(("that", "this", "the", "those", "these", "thats", "that's"))
 _ARTICLES = frozenset(("the", "a", "an"))
+# How a line that goes on from the one naming someone opens ("Mrs Cox\nis a disgrace").
+_CONTINUING = frozenset(("is", "was", "has", "needs", "should", "never", "always", "really"))
 _HE_SHE = frozenset(("he's", "she's", "hes", "shes"))
 # What may stand beside a name said on its own: "oh, that Mrs Cox", "and as for Mr Moss".
 _BARE = _POINTING | frozenset(("oh", "and", "as", "for", "honestly", "seriously", "ffs", "omg"))
@@ -348,8 +350,11 @@ class Aim:
             before = [m for m in earlier if ctx.sentence_of(m.start) == sentence - 1]
             if before and (
                 self._linked(ctx, sentence)
-                or (self._bare(ctx, *ctx.sentences[sentence - 1]) and self._subjectless(ctx, h))
-            ):  # "Mr Moss? Total waste of space."
+                or (
+                    self._bare(ctx, *ctx.sentences[sentence - 1])
+                    and (self._subjectless(ctx, h) or self._continues(ctx, sentence))
+                )
+            ):  # "Mr Moss? Total waste of space.", "Mrs Cox\nis a disgrace"
                 return self._together(ctx, staff, before[-1])
             if earlier and self._verdict(ctx, h):  # "Emailed Mrs Cox twice. Nothing. Disgusting."
                 return self._together(ctx, staff, earlier[-1])
@@ -394,6 +399,12 @@ class Aim:
         remark = " ".join(ctx.words(h.start, h.end))
         rest = ctx.words(s0, h.start) + ctx.words(h.end, s1)
         return remark in self._verdicts and all(w in self._filler for w in rest)
+
+    def _continues(self, ctx: Context, sentence: int) -> bool:
+        """Whether a sentence (a line of its own, as often as not) goes on from the one before:
+        it opens with a verb that wants a subject ("is a disgrace", "never replies")."""
+        words = ctx.words(*ctx.sentences[sentence])[:1]
+        return bool(words) and words[0] in _CONTINUING
 
     def _bare(self, ctx: Context, start: int, end: int) -> bool:
         """Whether [start, end) only names someone: a name on its own, perhaps pointed at or
