@@ -9,10 +9,11 @@ anchor words occur (rules.matching), then decide whom each negative remark is ai
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from rules.context import Context, build_context
-from rules.lexicon import Mode, load_lexicon, normaliser
+from rules.lexicon import About, Mode, Rule, alternation, load_lexicon, normaliser
 from rules.matching import Hit, phrase_hits, private_hits, term_hits
 from rules.model import DEFAULT_CLAUSE, Category, Finding, Severity, Verdict
 from rules.normalise import tokenise
@@ -22,6 +23,14 @@ from rules.targets import Aim
 log = logging.getLogger(__name__)
 
 _DIRECT = (Mode.ALWAYS, Mode.AIMED)
+_CONTEMPT_RULE = Rule(
+    "staff.contempt",
+    Category.STAFF,
+    Severity.MEDIUM,
+    DEFAULT_CLAUSE[Category.STAFF],
+    "an emoji of contempt",
+    Mode.CUE,
+)
 _SEVERITY_FLOOR = Severity.MEDIUM  # staff or pupils named negatively: SLT always hears of it
 
 
@@ -32,6 +41,7 @@ class RulesEngine:
         self._lex = load_lexicon()
         self._normalise = normaliser()
         self._aim = Aim(self._lex)
+        self._contempt = re.compile(alternation(self._lex.words_in("CONTEMPT")))
 
     def evaluate(self, text: str, profile: SchoolProfile) -> Verdict:
         """The verdict on one message. Never raises: a failure is logged (without the text)
@@ -52,6 +62,10 @@ class RulesEngine:
         hits = term_hits(ctx, lex) + phrase_hits(ctx, lex)
         hits += private_hits(ctx, lex, lambda pos: aim.owner(ctx, pos))
         hits += [Hit(rule, start, end) for rule, start, end in profile.custom.find(doc.text)]
+        hits += [
+            Hit(_CONTEMPT_RULE, m.start(), m.end(), About.STAFF, word=True)
+            for m in self._contempt.finditer(ctx.masked)
+        ]
         direct = {h for h in hits if h.rule.mode in _DIRECT and not aim.not_aimed(ctx, h)}
         findings: list[Finding] = []
         about_person: set[int] = set()  # sentences whose insults are about a named person

@@ -87,7 +87,12 @@ class Aim:
         self._filler = lex.words_in("INTENS") | {"what", "a", "an", "such", "ffs", "omg"}
         self._positive = lex.words_in("POSITIVE")
         self._mirth = lex.words_in("MIRTH")
-        self._mirth_marks = tuple(w for w in self._mirth if not w.isascii())
+        # Laughing or loving emoji anywhere in the sentence: "... 😂", "... ❤️".
+        self._mirth_marks = tuple(
+            w.replace("\ufe0f", "")  # the text is read without emoji presentation selectors
+            for w in self._mirth | self._positive
+            if not w.isascii() and not w.isalpha()
+        )
         self._hashtag_negative = lex.names.hashtag_negative
         # Insults and swearing: aimed at a member of staff or a pupil they are abuse as well.
         self._name_calling = (
