@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rich.console import Console
 
 from rules import SchoolProfile, StaffMember
 
@@ -31,6 +32,13 @@ class EngineFailures(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
+
+    def exit_status(self, console: Console) -> int:
+        """0, or 1 after saying how many messages the rules core failed on."""
+        if not self.records:
+            return 0
+        console.print(f"[red]the rules core failed on {len(self.records)} message(s)[/red]")
+        return 1
 
 
 @contextmanager

@@ -100,10 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     console = Console(width=120)
     console.print(table)
-    if failures.records:
-        console.print(f"[red]the rules core failed on {len(failures.records)} message(s)[/red]")
-        return 1
-    return 0
+    return failures.exit_status(console)
 
 
 if __name__ == "__main__":

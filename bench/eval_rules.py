@@ -139,10 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with recording_engine_failures() as failures:
         scores = score(load_cases(args.cases), load_profile(args.roster), RulesEngine())
     report(scores, console, show_errors=args.show_errors)
-    if failures.records:
-        console.print(f"[red]the rules core failed on {len(failures.records)} message(s)[/red]")
-        return 1
-    return 0
+    return failures.exit_status(console)
 
 
 if __name__ == "__main__":
