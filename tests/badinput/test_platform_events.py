@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters.discord import DiscordPlatform
-from bot.app import App, build_platforms
+from bot.app import App
 from bot.config import Config, parse_config
-from bot.platform import Platform
 from tests.adapters.telegram.builders import message as telegram_message
 from tests.badinput.payloads import JSON, mutate
 from tests.fakes.slack_api import APP_ID, TEAM_ID
+from tests.faults.conftest import platform_of
 from tests.faults.worlds import (
     PLATFORMS,
     DiscordWorld,
@@ -78,13 +77,6 @@ async def scene_on(
     yield make
     for world in started:
         await world.close()
-
-
-def platform_of(config: Config) -> Platform:
-    if config.discord is not None:  # the fake sends every server at once: no need to wait
-        return DiscordPlatform(config, guild_ready_timeout=0.05)
-    [platform] = build_platforms(config)
-    return platform
 
 
 @asynccontextmanager
