@@ -5,7 +5,10 @@ to send it, and marked done in the same breath as the platform confirms it. Rows
 when the process stops are delivered after the next start. Within a lane (see `lane_of`: a
 chat, one parent's reminders, one SLT contact's alerts about one incident) actions go out in
 the order they were stored; lanes run side by side. A failing action is retried with capped
-back-off for `give_up_after`, long enough to ride out a platform's outage.
+back-off up to `max_attempts` times, about six hours of trying: long enough to ride out a
+platform's outage. Attempts are counted rather than hours since the action was stored, since a
+digest held overnight, an action queued behind another in its lane, or one pending while the
+bot was down would otherwise be given up on at its first failure.
 
 Each attempt is committed before the platform is called. An attempt that ends without the
 platform's answer (the process was killed, the call timed out, the connection dropped, a 5xx)
@@ -49,7 +52,7 @@ class Outbox:
         *,
         rng: random.Random | None = None,
         on_failure: FailureHandler | None = None,
-        give_up_after: timedelta = timedelta(hours=6),
+        max_attempts: int = 480,  # 45 s apart on average once back-off is capped: ~6 hours
         base_delay: float = 1.0,
         # Short enough that an alert is tried again within a minute of a platform recovering.
         max_delay: float = 60.0,
@@ -61,7 +64,7 @@ class Outbox:
         self._clock = clock
         self._rng = rng or random.Random()
         self.on_failure = on_failure
-        self._give_up_after = give_up_after
+        self._max_attempts = max_attempts
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._concurrency = concurrency
@@ -233,13 +236,8 @@ class Outbox:
             await self._fail(row, exc.reason)
         except Exception as exc:
             note = f"{type(exc).__name__}: {exc}"[:300]
-            failing_for = self._clock.now() - row.created_at
-            if failing_for >= self._give_up_after:
-                await self._fail(
-                    row,
-                    f"gave up after {row.attempts + 1} attempts over "
-                    f"{failing_for.total_seconds() / 3600:.1f} h ({note})",
-                )
+            if row.attempts + 1 >= self._max_attempts:
+                await self._fail(row, f"gave up after {row.attempts + 1} attempts ({note})")
             else:
                 await self._retry(row, self._backoff(row.attempts), note, unsure or began)
         else:
