@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.common import recording_engine_failures
 from rules import RulesEngine, SchoolProfile
 from tests.rules.corpus import oakfield
 
@@ -38,10 +39,9 @@ def shared_eval() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def engine_never_failed(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+def engine_never_failed() -> Iterator[None]:
     """`evaluate` catches its own failures and answers "not flagged", so a bug in a rule would
     show only as a missed case: fail the test that met it instead."""
-    yield
-    records = caplog.get_records("setup") + caplog.get_records("call")
-    failures = [r.getMessage() for r in records if r.name.startswith("rules")]
-    assert failures == [], failures
+    with recording_engine_failures() as failures:
+        yield
+    assert [r.getMessage() for r in failures.records] == []
