@@ -54,6 +54,11 @@ _HE_SHE = frozenset(("he's", "she's", "hes", "shes"))
 _BARE = _POINTING | frozenset(("oh", "and", "as", "for", "honestly", "seriously", "ffs", "omg"))
 
 
+def _mild(rule: Rule) -> bool:
+    """A low-severity insult: one that warmth, a part played or an excuse can clear."""
+    return rule.severity is Severity.LOW and rule.category is Category.ABUSE
+
+
 def _apostrophe_off(word: str) -> str:
     """A word without its "'s" or closing "'" ("husband's", "kids'"), else the word itself."""
     cut = word.rfind("'")
@@ -142,7 +147,7 @@ class Aim:
         if hit.rule.mode is not Mode.AIMED:
             return False
         private = hit.rule.category is Category.PRIVATE
-        mild = hit.rule.severity is Severity.LOW and hit.rule.category is Category.ABUSE
+        mild = _mild(hit.rule)
         if mild and (self.kindly(ctx, hit.start, hit.end) or self.playing_a_part(ctx, hit)):
             return True
         if self._own_subject(ctx.words(hit.start, hit.end)):
@@ -229,8 +234,8 @@ class Aim:
     def playing_a_part(self, ctx: Context, hit: Hit) -> bool:
         """Whether a mild insult is a part played or a costume worn ("Isla was a sheep in the
         nativity", "going as a witch for Halloween"), not what someone is."""
-        mild = hit.rule.severity is Severity.LOW and hit.rule.category is Category.ABUSE
-        return mild and bool(self._role_play.search(ctx.masked, *ctx.sentence(hit.start)))
+        s0, s1 = ctx.sentence(hit.start)
+        return _mild(hit.rule) and bool(self._role_play.search(ctx.masked, s0, s1))
 
     def own_child(self, ctx: Context, pos: int) -> bool:
         """Whether the sentence at `pos` says what only a child's own family sees or says ("at
