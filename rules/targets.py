@@ -234,8 +234,9 @@ class Aim:
     def playing_a_part(self, ctx: Context, hit: Hit) -> bool:
         """Whether a mild insult is a part played or a costume worn ("Isla was a sheep in the
         nativity", "going as a witch for Halloween"), not what someone is."""
-        s0, s1 = ctx.sentence(hit.start)
-        return _mild(hit.rule) and bool(self._role_play.search(ctx.masked, s0, s1))
+        if not _mild(hit.rule):
+            return False
+        return bool(self._role_play.search(ctx.masked, *ctx.sentence(hit.start)))
 
     def own_child(self, ctx: Context, pos: int) -> bool:
         """Whether the sentence at `pos` says what only a child's own family sees or says ("at
