@@ -15,7 +15,7 @@ import os
 import re
 import types
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
@@ -183,11 +183,20 @@ class QuietHours(_Model):
         return moment >= self.start or moment < self.end  # spans midnight
 
     def next_end(self, local: datetime) -> datetime:
-        """The first end of quiet hours after `local` (an aware time in the school's zone)."""
-        end = datetime.combine(local.date(), self.end, tzinfo=local.tzinfo)
-        if end <= local:
-            end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=local.tzinfo)
-        return end
+        """The first end of quiet hours after `local` (an aware time in the school's zone).
+
+        Compared as instants, not wall-clock times: on the night the clocks go back the end
+        time occurs twice, and an alert held in the repeated hour waits for the second."""
+        zone = local.tzinfo
+        after = local.astimezone(UTC)
+        ends = (
+            datetime.combine(local.date() + timedelta(days=day), self.end.replace(fold=fold), zone)
+            for day in (0, 1, 2)
+            for fold in (0, 1)
+        )
+        return min(end.astimezone(UTC) for end in ends if end.astimezone(UTC) > after).astimezone(
+            zone
+        )
 
 
 class Escalation(_Model):

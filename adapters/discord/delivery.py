@@ -223,8 +223,8 @@ class Deliverer:
         user_id = int(user.user_id)
         if user_id in self.no_dms:
             return False
-        view = view_of(buttons) if buttons else discord.utils.MISSING
         with delivery_errors(doing):
+            view = view_of(buttons) if buttons else discord.utils.MISSING
             try:
                 dm = await self.client.create_dm(discord.Object(user_id))
                 await dm.send(text, view=view, allowed_mentions=_NOBODY, nonce=nonce)

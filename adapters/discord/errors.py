@@ -1,9 +1,10 @@
 """Discord's errors in the outbox's terms.
 
 discord.py already waits out 429s and retries 5xx a few times. What still fails becomes:
-a long rate limit -> `RetryAfter`; no rights, unknown channel or a bad request ->
-`PermanentFailure` with a plain reason; anything else (5xx, network) is left to propagate,
-so the outbox retries it with back-off.
+a long rate limit -> `RetryAfter`; no rights, unknown channel, a bad request, or a message
+discord.py itself refuses to build (more than 25 buttons) -> `PermanentFailure` with a plain
+reason, since sending it again cannot succeed; anything else (5xx, network) is left to
+propagate, so the outbox retries it with back-off.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def delivery_errors(doing: str) -> Iterator[None]:
     """Translate the errors of `doing` ("deleting the message", ...) for the outbox."""
     try:
         yield
+    except ValueError as exc:  # raised before any request is made: the same input fails again
+        raise PermanentFailure(f"Discord cannot accept {doing}: {exc}") from exc
     except discord.RateLimited as exc:
         raise RetryAfter(exc.retry_after) from exc
     except discord.Forbidden as exc:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.local import LocalPlatform, Seen
+from bot.app import App
 from bot.clock import ManualClock
 from bot.config import PolicySettings, QuietHours
 from bot.policy import decide
@@ -139,3 +141,98 @@ async def test_low_alerts_in_quiet_hours_wait_for_a_morning_digest(
         incidents = {i.key for i in await app.store.incidents() if i.offence_number == 2}
         assert {b.key for b in digest.buttons} == incidents
         assert "Not a breach (2)" in [b.label for b in digest.buttons]
+
+
+def held_alerts(local: LocalPlatform) -> list[Seen]:
+    return [s for s in local.seen_by(SLT.user_id) if s.kind == "alert"]
+
+
+async def alerted_keys(app: App) -> set[str]:
+    return {i.key for i in await app.store.incidents() if i.offence_number == 2}
+
+
+async def test_an_alert_held_after_its_digest_went_out_is_not_lost(
+    tmp_path: Path, clock: ManualClock, running: StartApp
+) -> None:
+    """The clock stepped back two minutes after the 07:00 digest: a breach then is held until
+    07:00 again, and gets a digest of its own instead of joining the one already sent."""
+    config = make_config(tmp_path, "policy:\n  quiet_hours: {start: '21:00', end: '07:00'}\n")
+    clock.set(datetime(2026, 3, 2, 22, 0, tzinfo=UTC))
+    async with running(config) as (app, local):
+        for _ in range(2):
+            await local.send(CHAT, PARENT, MILD)
+        clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+        await app.drain()
+        assert len(held_alerts(local)) == 1
+
+        clock.set(datetime(2026, 3, 3, 6, 58, tzinfo=UTC))  # stepped back
+        for _ in range(2):
+            await local.send(CHAT, OTHER_PARENT, MILD)
+        await app.drain()
+        assert len(held_alerts(local)) == 1  # still quiet hours
+        clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+        await app.drain()
+        digests = held_alerts(local)
+        assert len(digests) == 2
+        assert {b.key for d in digests for b in d.buttons} == await alerted_keys(app)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # The clocks go back at 02:00 BST on 25 October 2026: 01:00-02:00 happens twice, and
+        # quiet hours ending at 01:30 end twice. A breach in the repeated hour is held until
+        # the second 01:30, after the first digest has gone.
+        (datetime(2026, 10, 25, 0, 10, tzinfo=UTC), datetime(2026, 10, 25, 1, 10, tzinfo=UTC)),
+        # The clocks go forward at 01:00 GMT on 29 March 2026: 01:30 never happens that night.
+        (datetime(2026, 3, 29, 0, 10, tzinfo=UTC), datetime(2026, 3, 29, 0, 50, tzinfo=UTC)),
+        # The clock stepped forward past the end of quiet hours.
+        (datetime(2026, 3, 2, 23, 0, tzinfo=UTC), datetime(2026, 3, 3, 9, 0, tzinfo=UTC)),
+    ],
+    ids=["clocks-go-back", "clocks-go-forward", "clock-stepped-forward"],
+)
+async def test_every_held_alert_reaches_a_digest_across_clock_changes(
+    tmp_path: Path, clock: ManualClock, running: StartApp, first: datetime, second: datetime
+) -> None:
+    config = make_config(tmp_path, "policy:\n  quiet_hours: {start: '21:00', end: '01:30'}\n")
+    async with running(config) as (app, local):
+        clock.set(first)
+        for _ in range(2):
+            await local.send(CHAT, PARENT, MILD)
+        await app.drain()
+        clock.set(second)
+        await app.drain()
+        for _ in range(2):
+            await local.send(CHAT, OTHER_PARENT, MILD)
+        clock.advance(hours=12)
+        await app.drain()
+        digests = held_alerts(local)
+        assert {b.key for d in digests for b in d.buttons} == await alerted_keys(app)
+        assert len(await alerted_keys(app)) == 2
+
+
+async def test_a_long_digest_continues_in_messages_each_platform_accepts(
+    tmp_path: Path, clock: ManualClock, running: StartApp
+) -> None:
+    """Nine held alerts of three buttons each would be 27 buttons; Discord allows 25."""
+    config = make_config(
+        tmp_path,
+        "policy:\n  quiet_hours: {start: '21:00', end: '07:00'}\n"
+        "  escalation: {alert_after: 2, urgent_after: 50}\n",
+    )
+    clock.set(datetime(2026, 3, 2, 22, 0, tzinfo=UTC))
+    parents = [LocalPlatform.user(f"p-{n}", f"Parent {n}") for n in range(12)]
+    async with running(config) as (app, local):
+        for parent in parents:
+            for _ in range(2):
+                await local.send(CHAT, parent, MILD)
+        clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+        await app.drain()
+        digests = held_alerts(local)
+        assert len(digests) >= 2
+        assert all(len(d.buttons) <= 25 and len(d.text) <= 2000 for d in digests)
+        assert [f"part {n}" in d.text for n, d in enumerate(digests, 1)] == [
+            n > 1 for n in range(1, len(digests) + 1)
+        ]
+        assert {b.key for d in digests for b in d.buttons} == await alerted_keys(app)
+        assert len(await alerted_keys(app)) == len(parents)

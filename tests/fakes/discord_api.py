@@ -631,6 +631,9 @@ class FakeDiscord:
         if channel["type"] == 1 and int(channel["recipients"][0]["id"]) in self.dm_blocked:
             return _json(build.api_error(CANNOT_DM, "Cannot send messages to this user"), 403)
         body: JSONDict = await request.json()
+        invalid = _invalid_message(body)
+        if invalid:
+            return _json(build.api_error(INVALID_FORM_BODY, f"Invalid Form Body: {invalid}"), 400)
         nonce = body.get("nonce")
         key = (str(self.bot["id"]), str(nonce))
         if nonce is not None and body.get("enforce_nonce"):
@@ -769,6 +772,21 @@ def _refusal(fault: Fault) -> web.Response:
 
 def _more_than(conn: _Connection, seen: int) -> Callable[[], bool]:
     return lambda: conn.heartbeats > seen
+
+
+INVALID_FORM_BODY = 50035
+MAX_CONTENT = 2000  # characters of a message's content
+MAX_ROWS = 5  # action rows a message may carry, of at most five buttons each
+
+
+def _invalid_message(body: JSONDict) -> str:
+    """Why Discord would answer 400 to this message, or "" (the limits the bot must respect)."""
+    if len(body.get("content") or "") > MAX_CONTENT:
+        return f"content: must be {MAX_CONTENT} or fewer in length"
+    rows = body.get("components") or []
+    if len(rows) > MAX_ROWS or any(len(row.get("components", [])) > 5 for row in rows):
+        return "components: too many components"
+    return ""
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

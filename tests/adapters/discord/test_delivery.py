@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.model import Alert, Button, ButtonAction, ChatRef, UserRef
 from tests.adapters.discord.conftest import ABUSIVE, World, custom_ids, running
 
 SEND = r"/channels/\d+/messages"
@@ -93,3 +96,30 @@ async def test_a_member_who_blocks_dms_is_welcomed_in_the_welcome_channel(
         assert ack.user_id == str(newcomer)
         (action,) = await bot.app.store.actions(kind="welcome")
         assert action.path == "welcome_channel"
+
+
+async def test_a_message_discord_would_refuse_is_given_up_on_at_once(
+    world: World, config: Config
+) -> None:
+    """More than 25 buttons or 2,000 characters cannot succeed however often it is tried: the
+    alert fails at its first attempt, and its fallback is used, instead of six hours of retries."""
+    slt = UserRef("discord", str(world.slt), "SLT")
+    chat = ChatRef("discord", str(world.channel))
+    buttons = tuple(
+        Button(ButtonAction.DISMISS, f"incident{n}", f"Not a breach ({n})") for n in range(27)
+    )
+    too_many = Alert(
+        key="a-buttons", chat=chat, recipient=slt, incident_key="i", text="x", buttons=buttons
+    )
+    too_long = Alert(
+        key="a-long", chat=chat, recipient=slt, incident_key="i", text="x" * 2001, buttons=()
+    )
+    async with running(config, world.fake) as bot:
+        async with bot.app.store.transaction() as s:
+            await s.add_actions([too_many, too_long], datetime.now(UTC), school_id="riverside")
+        bot.app.outbox.wake()
+        await bot.settle()
+        rows = {row.key: row for row in await bot.app.store.actions(kind="alert")}
+        assert (rows["a-buttons"].status, rows["a-buttons"].attempts) == ("failed", 1)
+        assert (rows["a-long"].status, rows["a-long"].attempts) == ("failed", 1)
+        assert world.fake.dms_to(world.slt) == []
