@@ -22,6 +22,7 @@ from bot.core import Core
 from bot.logs import protect_logs, secrets_in
 from bot.outbox import Outbox
 from bot.platform import Platform
+from bot.runlock import RunLock
 from bot.store import Store
 from rules import RulesEngine
 
@@ -79,6 +80,7 @@ class App:
         self.clock: Clock = clock or SystemClock()
         self.platforms: dict[str, Platform] = {p.name: p for p in platforms}
         self.store = Store(config.storage.path, synchronous=config.storage.synchronous.upper())
+        self._run_lock = RunLock(self.store.path)
         self.outbox = Outbox(
             self.store,
             self.platforms,
@@ -100,6 +102,7 @@ class App:
         self._housekeeping: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        self._run_lock.acquire()  # before anything is delivered: one bot per database
         try:
             await self.store.open()
             await self.purge()
@@ -128,6 +131,7 @@ class App:
             self._housekeeping = None
         await self.outbox.stop()
         await self.store.close()
+        self._run_lock.release()
 
     async def __aenter__(self) -> App:
         await self.start()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 from bot.config import Config, ConfigError, load_config, warnings
+from bot.runlock import AlreadyRunning
 from bot.store import Session, Store
 
 T = TypeVar("T")
@@ -39,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except ConfigError as exc:
         return _fail(str(exc))
-    except CliError as exc:
+    except (CliError, AlreadyRunning) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130

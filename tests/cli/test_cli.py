@@ -245,7 +245,7 @@ def test_demo_runs_unattended(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert db.exists()
 
 
-def test_run_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
+def local_school(tmp_path: Path) -> Path:
     path = tmp_path / "school.yaml"
     path.write_text(
         SCHOOL
@@ -253,9 +253,14 @@ def test_run_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
         + f"storage:\n  path: {tmp_path / 'db.sqlite3'}\nlocal: {{}}\n",
         "utf-8",
     )
+    return path
+
+
+def start_run(config: Path) -> subprocess.Popen[str]:
+    """`schoolgate run` as its own process, returned once it says it is running."""
     script = Path(sys.executable).with_name("schoolgate")
     process = subprocess.Popen(
-        [str(script), "run", "--config", str(path)],
+        [str(script), "run", "--config", str(config)],
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -264,12 +269,41 @@ def test_run_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
     for line in process.stderr:
         if "schoolgate is running" in line:
             break
+    return process
+
+
+def test_run_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
+    process = start_run(local_school(tmp_path))
+    assert process.stderr is not None
     process.send_signal(signal.SIGTERM)
     rest = process.stderr.read()
     assert process.wait(timeout=30) == 0
     assert "stopping" in rest
     assert "Traceback" not in rest
     assert (tmp_path / "db.sqlite3").exists()
+
+
+def test_a_second_bot_on_the_same_database_refuses_to_start(tmp_path: Path) -> None:
+    """Two bots draining one SQLite outbox would both deliver the same rows."""
+    config = local_school(tmp_path)
+    first = start_run(config)
+    try:
+        second_try = subprocess.run(
+            [str(Path(sys.executable).with_name("schoolgate")), "run", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=60,  # without the lock it would run until stopped
+        )
+        message = one_error(second_try.returncode, second_try.stderr)
+        assert "another schoolgate is already running" in message
+        assert f"process {first.pid}" in message
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=30) == 0
+    # Once the first has stopped, the lock is free again.
+    second = start_run(config)
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(timeout=30) == 0
 
 
 def test_run_without_a_platform_is_one_error(
