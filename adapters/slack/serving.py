@@ -26,6 +26,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.clients import SlackSetupError, error_code
+from adapters.webhook_bodies import refuse_unreadable
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,9 @@ class HttpServing:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        runner = web.AppRunner(self._app.web_app(path=self._path, port=self._port), access_log=None)
+        server = self._app.web_app(path=self._path, port=self._port)
+        server.middlewares.append(refuse_unreadable("Slack"))
+        runner = web.AppRunner(server, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, self._listen, self._port).start()
         self._runner = runner

@@ -8,12 +8,12 @@ exactly as polling reads them (malformed ones skipped) and queued for the Applic
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from aiohttp import web
 from telegram import Update
 
+from adapters.webhook_bodies import read_json
 from bot.platform_settings import TelegramWebhook
 
 from .application import ALLOWED_UPDATES, TelegramApp, usable_updates
@@ -62,10 +62,10 @@ class WebhookReceiver:
             log.warning("Telegram: refused a webhook request without the right secret token")
             return web.Response(status=403, text="wrong or missing secret token")
         try:
-            data = json.loads(await request.read())
-        except ValueError:
-            log.warning("Telegram: skipped a webhook request that is not JSON")
-            return web.Response(status=400, text="not JSON")
+            data = read_json(await request.read())
+        except ValueError as exc:
+            log.warning("Telegram: refused a webhook request whose body is %s", exc)
+            return web.Response(status=400, text=f"unreadable body: {exc}")
         # Answer 200 even for a malformed update: Telegram would otherwise send it again.
         for item in usable_updates([data]):
             await self._app.update_queue.put(Update.de_json(item, self._app.bot))
