@@ -24,8 +24,9 @@ from pydantic import BaseModel, SecretStr
 
 SECRET = "[secret]"
 WITHHELD = " [withheld: may hold what someone wrote]"
-# Shorter "secrets" would blank out ordinary words; no real token is this short.
-MIN_SECRET_LENGTH = 6
+# A secret this short is scrubbed only where it stands on its own (not inside a longer word),
+# so that it cannot blank out ordinary words; longer ones are scrubbed wherever they appear.
+SHORT_SECRET = 6
 
 _WORD_FIELDS = "text|content|caption|question"
 _PAYLOAD = re.compile(
@@ -45,14 +46,14 @@ class Scrubber:
         new = {
             form
             for secret in secrets
-            if len(secret) >= MIN_SECRET_LENGTH
+            if secret
             for form in (secret, quote(secret, safe=""), quote_plus(secret))
         }
         if new <= self._secrets:
             return
         self._secrets |= new
         longest_first = sorted(self._secrets, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, longest_first)))
+        self._pattern = re.compile("|".join(map(_as_pattern, longest_first)))
 
     def scrub(self, text: str) -> str:
         if self._pattern is not None:
@@ -73,6 +74,11 @@ class Scrubber:
             record.exc_text = self.scrub(self._formatter.formatException(record.exc_info))
         if record.stack_info:
             record.stack_info = self.scrub(record.stack_info)
+
+
+def _as_pattern(secret: str) -> str:
+    escaped = re.escape(secret)
+    return escaped if len(secret) >= SHORT_SECRET else rf"(?<![\w-]){escaped}(?![\w-])"
 
 
 class _ScrubbingFactory:

@@ -39,6 +39,9 @@ from bot.model import (
 )
 
 log = logging.getLogger(__name__)
+# aiosqlite logs every statement with its parameters at DEBUG: flagged words, senders' ids.
+# Its DEBUG lines stay off whatever level the bot runs at.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 ActionKind = Literal["remind", "alert", "delete", "notice", "close", "reopen", "welcome"]
 _KINDS: dict[type[Any], ActionKind] = {

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
+from adapters.local import LocalPlatform
+from bot.app import App
 from bot.config import parse_config
 from bot.logs import SECRET, WITHHELD, Scrubber, protect_logs, secrets_in
 
 from .leaks import SECRETS
+
+FLAGGED = "Sarah you are a useless idiot and everyone knows it"
 
 
 @pytest.fixture
@@ -24,7 +29,9 @@ def scrubber() -> Scrubber:
     [
         ("GET https://api/bot123456:tok/en+value/getMe", f"GET https://api/bot{SECRET}/getMe"),
         ("token=123456%3Atok%2Fen%2Bvalue", f"token={SECRET}"),
-        ("a short word stays", "a short word stays"),
+        # A short secret is scrubbed where it stands alone, never inside a longer word.
+        ("setWebhook {'secret_token': 'short'}", f"setWebhook {{'secret_token': '{SECRET}'}}"),
+        ("a shortcut, shortly", "a shortcut, shortly"),
         (
             "Calling `sendMessage` with `{'chat_id': 1, 'text': 'hi there'}`",
             "Calling `sendMessage` with `{'chat_id': 1, 'text':",
@@ -87,3 +94,23 @@ def test_records_of_any_logger_are_scrubbed_once_protected(
     assert f"ValueError: bad token {SECRET}" in caplog.text
     factory = logging.getLogRecordFactory()
     assert not isinstance(getattr(factory, "inner", None), type(factory))
+
+
+async def test_the_database_driver_logs_no_statement_parameters(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """aiosqlite logs each statement with its parameters at DEBUG: a flagged message's words
+    and its sender's id would reach the log."""
+    config = parse_config(
+        "schools: [{id: s, name: S, chats: [{platform: local, id: c}]}]\n"
+        f"storage: {{path: {tmp_path / 'db.sqlite3'}}}\nlocal: {{}}\n",
+        "test.yaml",
+    )
+    caplog.set_level(logging.DEBUG)
+    local = LocalPlatform()
+    async with App(config, [local]) as app:
+        await local.send("c", LocalPlatform.user("sender-4711", "Amy"), FLAGGED)
+        await app.drain()
+        assert len(await app.store.incidents()) == 1
+    assert "sender-4711" not in caplog.text
+    assert "useless idiot" not in caplog.text
