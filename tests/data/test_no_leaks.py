@@ -58,8 +58,12 @@ def training() -> list[str]:
 
 def test_the_check_finds_a_near_copy() -> None:
     copied = "honestly mrs marsh is useless she never answers a single email"
-    assert near_copies(["Honestly Mrs Marsh is useless, she never answers a single e-mail!"], [copied])
-    assert not near_copies(["Is it PE on Tuesday or Wednesday this week, does anyone know?"], [copied])
+    assert near_copies(
+        ["Honestly Mrs Marsh is useless, she never answers a single e-mail!"], [copied]
+    )
+    assert not near_copies(
+        ["Is it PE on Tuesday or Wednesday this week, does anyone know?"], [copied]
+    )
 
 
 @pytest.mark.parametrize("path", EVALUATION, ids=lambda p: str(p.relative_to(REPO)))
