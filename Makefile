@@ -31,6 +31,7 @@ eval: $(STAMP)
 	$(BIN)/python -m bench.eval_rules --cases bench/data/hillcrest_cases.jsonl --roster bench/data/hillcrest.yaml
 	$(BIN)/python -m bench.eval_rules --cases bench/data/millbrook_cases.jsonl --roster bench/data/millbrook.yaml
 	$(BIN)/python -m bench.eval_davidson
+	$(BIN)/python -m bench.eval_blind
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_rules
