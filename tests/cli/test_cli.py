@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -298,3 +299,13 @@ def test_demo_interactive(
     assert "Mrs Okafor (SLT) presses [ Close chat ]" in out
     assert "Amy tries to post" in out
     assert "Write NAME: message" in out
+
+
+def test_demo_without_db_leaves_no_folder_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    code, out, _ = run(["demo", "--pace", "0"], capsys)
+    assert code == 0
+    assert "Incidents (flagged messages only)" in out
+    assert list(tmp_path.iterdir()) == []
