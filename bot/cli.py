@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 from bot.backup import BackupError, backup
+from bot.clock import first_of
 from bot.config import Config, ConfigError, load_config, warnings
+from bot.platform import PlatformSetupError
 from bot.store import NewerDatabaseError, Session, Store
 
 T = TypeVar("T")
@@ -41,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except ConfigError as exc:
         return _fail(str(exc))
-    except (CliError, BackupError, NewerDatabaseError) as exc:
+    except (CliError, BackupError, NewerDatabaseError, PlatformSetupError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
@@ -186,12 +188,15 @@ async def _serve(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with App(config, build_platforms(config)):
+    async with App(config, build_platforms(config)) as app:
         log.info(
             "schoolgate is running on %s; Ctrl-C stops it", ", ".join(config.enabled_platforms)
         )
-        await stop.wait()
+        refused = asyncio.ensure_future(app.refused())
+        await first_of(stop.wait(), refused)
         log.info("stopping: undelivered actions stay stored for the next start")
+    if refused.done() and not refused.cancelled():
+        raise refused.result()  # a platform refused its settings: the admin must fix them
 
 
 # ---- telegram-link ----

@@ -252,6 +252,20 @@ class OutboxSettings(_Model):
     retry_delay: float = Field(default=1.0, gt=0)  # first wait after an error; doubles each time
 
 
+class ConnectSettings(_Model):
+    """How a platform that cannot be reached at start is tried again (each on its own)."""
+
+    retry_delay: float = Field(default=1.0, gt=0)  # first wait; doubles after each failure
+    max_retry_delay: float = Field(default=60.0, gt=0)  # the longest wait between attempts
+
+
+class HealthSettings(_Model):
+    """`GET /healthz` (bot/health.py). Loopback by default: for this machine's supervisor."""
+
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (it is logged)
+
+
 class LocalSettings(_Model):
     """The in-process platform of the demo and tests."""
 
@@ -284,6 +298,8 @@ class Config(_Model):
     storage: StorageSettings = StorageSettings()
     policy: PolicySettings = PolicySettings()
     outbox: OutboxSettings = OutboxSettings()
+    connect: ConnectSettings = ConnectSettings()
+    health: HealthSettings | None = None
     telegram: TelegramSettings | None = None
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None

@@ -418,6 +418,11 @@ class Session:
         )
         return self.db.total_changes - before
 
+    async def pending_count(self) -> int:
+        """Actions stored and not yet delivered or given up on."""
+        row = await self._one("SELECT count(*) FROM actions WHERE status = 'pending'")
+        return int(row[0])
+
     async def due_actions(
         self,
         now: datetime,

@@ -120,6 +120,12 @@ policy:
 outbox:
   delivery_timeout: 60
   retry_delay: 1
+connect:
+  retry_delay: 1
+  max_retry_delay: 60
+health:
+  listen: 127.0.0.1
+  port: 8080
 telegram:
   token: ${SG_TELEGRAM_TOKEN}
   base_url: http://127.0.0.1:8081/bot
