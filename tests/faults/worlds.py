@@ -108,8 +108,8 @@ class TelegramWorld:
         self._chats = itertools.count(1)
         self._people = itertools.count(1)
 
-    async def start(self) -> None:
-        await self.fake.start()
+    async def start(self, port: int = 0) -> None:
+        await self.fake.start(port)
 
     async def close(self) -> None:
         await self.fake.close()
