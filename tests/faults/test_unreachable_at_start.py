@@ -143,6 +143,9 @@ async def test_the_other_platforms_moderate_while_one_is_unreachable_and_it_join
         slt = school.slt[world.name]
         return any(s.dm and s.to == slt for s in world.sent())
 
+    def acted(world: World) -> Callable[[], bool]:
+        return lambda: reminded(world) and alerted(world)
+
     try:
         loop = asyncio.get_running_loop()
         async with schoolgate_run(config, env) as bot:
@@ -151,7 +154,7 @@ async def test_the_other_platforms_moderate_while_one_is_unreachable_and_it_join
                 await until(world.connected, f"{world.name} connected", bot)
                 await world.post(*people[world.name], ABUSIVE)
             for world in (discord, slack):
-                await until(lambda w=world: reminded(w) and alerted(w), f"{world.name} acted", bot)
+                await until(acted(world), f"{world.name} acted", bot)
             url = bot.health_url()
             assert url is not None, bot.log()
             status, report = await health(url)
@@ -169,7 +172,7 @@ async def test_the_other_platforms_moderate_while_one_is_unreachable_and_it_join
             await telegram.start(port=telegram.fake.port)
             await until(telegram.connected, "telegram connected", bot)
             await telegram.post(*people["telegram"], ABUSIVE)
-            await until(lambda: reminded(telegram) and alerted(telegram), "telegram acted", bot)
+            await until(acted(telegram), "telegram acted", bot)
             status, report = await health(url)
             assert status == 200
             assert report["status"] == "ok"
