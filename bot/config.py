@@ -70,7 +70,7 @@ class _Model(BaseModel):
 
 
 class StaffEntry(_Model):
-    """A member of staff, in the shape of `eval/riverside.yaml`."""
+    """A member of staff, as in `examples/riverside.yaml`."""
 
     id: Id
     title: str = ""

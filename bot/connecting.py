@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock, backoff
+from bot.logs import scrubbed
 from bot.platform import EventSink, Platform, PlatformSetupError
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,8 @@ class Connector:
                         cap=self._delays.cap,
                         rng=self._rng,
                     )
-                    self._error = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+                    # An SDK's error may quote a URL with the token in it.
+                    self._error = scrubbed(" ".join(f"{type(exc).__name__}: {exc}".split()))[:300]
                     log.warning(
                         "%s could not connect (attempt %d: %s); trying again in %.1fs",
                         name,

@@ -16,6 +16,7 @@ from adapters.local import LocalPlatform
 from bot.app import App
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.logs import protect_logs
 from bot.platform import PlatformSetupError
 from rules import RulesEngine
 from tests.bot.conftest import CHAT, PARENT, SLT, STAFF, StartApp, make_config, private
@@ -100,3 +101,15 @@ async def test_a_refusal_after_the_network_comes_back_is_reported(
         refusal = await app.refused()
         assert str(refusal) == "the token was rejected: copy it again"
         assert (await app.health())["platforms"]["local"]["connected"] is False
+
+
+async def test_the_health_report_never_shows_a_secret_from_an_error(
+    config: Config, clock: ManualClock, engine: RulesEngine
+) -> None:
+    token = "4242:health-report-secret"
+    protect_logs([token])
+    local = LocalPlatform(clock=clock)
+    local.refuse_starts(1, ConnectionError(f"cannot reach https://api.example/bot{token}/getMe"))
+    async with App(config, [local], clock=clock, engine=engine) as app:
+        error = (await app.health())["platforms"]["local"]["error"]
+    assert error == "ConnectionError: cannot reach https://api.example/bot[secret]/getMe"
