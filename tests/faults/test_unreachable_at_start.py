@@ -1,7 +1,7 @@
 """`schoolgate run` as its own process, started while Telegram's API refuses connections (as
 before a school's network is up): Discord and Slack moderate from the start, /healthz says which
 platform is still connecting, and Telegram joins once its server comes up, 20 seconds later.
-The process exits only when told to."""
+The process exits only when told to, or when a platform rejects its token."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from typing import Any
 
 import aiohttp
 
+from adapters.telegram.errors import TOKEN_REJECTED
+from tests.fakes.telegram_api import ApiError
 from tests.faults.conftest import ABUSIVE
 from tests.faults.worlds import (
     DiscordWorld,
@@ -187,4 +189,40 @@ async def test_the_other_platforms_moderate_while_one_is_unreachable_and_it_join
     attempts = [line for line in bot.lines if "telegram could not connect (attempt" in line]
     assert len(attempts) == report["platforms"]["telegram"]["attempts"] - 1
     assert all("trying again in" in line for line in attempts)
+    assert "Traceback" not in bot.log()
+
+
+async def test_a_token_the_platform_rejects_stops_run_with_status_2_and_the_reason(
+    tmp_path: Path,
+) -> None:
+    """The one start-up failure no wait can fix: `run` exits (a supervisor must not restart it)
+    with the reason in its last line, even though the other platform was working."""
+    telegram, slack = TelegramWorld(), SlackWorld()
+    telegram.fake.fail("getMe", ApiError(401, "Unauthorized"), times=None)
+    worlds: list[World] = [telegram, slack]
+    for world in worlds:
+        await world.start()
+    school = schools()[0]
+    for world in worlds:
+        chat = world.add_chat("Year 4 parents")
+        school.slt[world.name] = world.add_person("Ms Okafor")
+        school.chats.append((world.name, chat, "Year 4 parents"))
+    config = tmp_path / "school.yaml"
+    config.write_text(
+        render_config(
+            [school], worlds, database=tmp_path / "db.sqlite3", delivery_timeout=5, retry_delay=1
+        ),
+        encoding="utf-8",
+    )
+    env = {k: v for world in worlds for k, v in world.env.items()}
+    try:
+        async with schoolgate_run(config, env) as bot:
+            code = await asyncio.wait_for(bot.process.wait(), WAIT_LIMIT)
+            await bot.stop()
+    finally:
+        for world in worlds:
+            await world.close()
+
+    assert code == 2, bot.log()[-3000:]
+    assert bot.lines[-1] == f"schoolgate: {TOKEN_REJECTED}"
     assert "Traceback" not in bot.log()
