@@ -439,7 +439,7 @@ def parse_config(text: str, source: str) -> Config:
     else:
         found = [_Problem(loc, message) for loc, message in _cross_checks(config)]
         config._advice = tuple(
-            Advice(where.at(loc, note), stops) for loc, note, stops in _advice(config)
+            Advice(where.at(loc, note), stops) for loc, note, stops in _notes_on(config)
         )
     # A value whose variable is missing is still checked as written; what that finds at its
     # key only repeats the variable's problem.
@@ -767,7 +767,7 @@ def _cross_checks(config: Config) -> list[tuple[Loc, str]]:
                         f"{chat.platform} chat {chat.id} is already listed under school {owner!r}",
                     )
                 )
-            wrong = platform_id_problem(chat.platform, chat.id, chat=True)
+            wrong = _platform_id_problem(chat.platform, chat.id, chat=True)
             if wrong:
                 problems.append((at, wrong))
         for group, role in (("slt", "alerts"), ("admins", "/close and /reopen")):
@@ -789,7 +789,7 @@ def _contact_problems(contact: Contact, where: Loc, role: str) -> list[tuple[Loc
     found: list[tuple[Loc, str]] = []
     for platform in PLATFORMS:
         value = contact.id_on(platform)
-        wrong = platform_id_problem(platform, value, chat=False) if value else None
+        wrong = _platform_id_problem(platform, value, chat=False) if value else None
         if wrong:
             found.append(((*where, platform), wrong))
     return found
@@ -830,7 +830,7 @@ _ID_SHAPES: dict[tuple[str, bool], tuple[re.Pattern[str], str]] = {
 }
 
 
-def platform_id_problem(platform: str, value: str, *, chat: bool) -> str | None:
+def _platform_id_problem(platform: str, value: str, *, chat: bool) -> str | None:
     """Why `value` cannot be a user (or chat) id on the platform, or None if it can be."""
     shape = _ID_SHAPES.get((platform, chat))
     if shape is None or shape[0].fullmatch(value):
@@ -867,7 +867,7 @@ class Advice:
     stops_run: bool = False
 
 
-def _advice(config: Config) -> list[tuple[Loc, str, bool]]:
+def _notes_on(config: Config) -> list[tuple[Loc, str, bool]]:
     """(key path, note, whether `run` must refuse) for what a valid config may still get wrong."""
     notes: list[tuple[Loc, str, bool]] = []
     enabled = set(config.enabled_platforms)
@@ -890,11 +890,11 @@ def _advice(config: Config) -> list[tuple[Loc, str, bool]]:
                     False,
                 )
             )
-    notes += [(("storage", "path"), note, stops) for note, stops in storage_problems(config)]
+    notes += [(("storage", "path"), note, stops) for note, stops in _storage_problems(config)]
     return notes
 
 
-def storage_problems(config: Config) -> list[tuple[str, bool]]:
+def _storage_problems(config: Config) -> list[tuple[str, bool]]:
     """(note, whether `run` must refuse) about the database file on this machine."""
     path = Path(config.storage.path)
     folder = path.parent
@@ -907,7 +907,7 @@ def storage_problems(config: Config) -> list[tuple[str, bool]]:
                 True,
             )
         ]
-    exposed = [p for p in database_files(path) if p.exists() and p.stat().st_mode & 0o077]
+    exposed = [p for p in _database_files(path) if p.exists() and p.stat().st_mode & 0o077]
     return [
         (
             f"{p} can be read by other users of this machine, and it holds parents' messages: "
@@ -918,7 +918,7 @@ def storage_problems(config: Config) -> list[tuple[str, bool]]:
     ]
 
 
-def database_files(path: Path) -> list[Path]:
+def _database_files(path: Path) -> list[Path]:
     """The SQLite file and the two files it keeps beside it in WAL mode."""
     return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
 
