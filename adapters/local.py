@@ -89,6 +89,8 @@ class LocalPlatform:
         self._open = asyncio.Event()  # cleared by pause(): deliveries wait
         self._open.set()
         self._stopped = asyncio.Event()
+        self._refusals = 0  # starts still to fail, as when the network is not up yet
+        self._refusal: Exception = ConnectionError("the local platform is unreachable")
 
     # ---- Platform ----
 
@@ -100,6 +102,9 @@ class LocalPlatform:
         return self._per_chat.get(chat.chat_id, self._capabilities)
 
     async def start(self, events: EventSink) -> None:
+        if self._refusals:
+            self._refusals -= 1
+            raise self._refusal
         self._events = events
         self._stopped.clear()
         backlog, self._backlog = self._backlog, []
@@ -207,6 +212,12 @@ class LocalPlatform:
 
     def resume(self) -> None:
         self._open.set()
+
+    def refuse_starts(self, times: int, error: Exception | None = None) -> None:
+        """Make the next `times` starts raise `error` (by default a connection error)."""
+        self._refusals = times
+        if error is not None:
+            self._refusal = error
 
     def set_capabilities(self, chat_id: str, capabilities: Iterable[Capability]) -> None:
         self._per_chat[chat_id] = frozenset(capabilities)

@@ -12,16 +12,19 @@ import importlib
 import logging
 import random
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from adapters.local import LocalPlatform, Seen
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.connecting import Backoff, Connector
 from bot.core import Core
+from bot.health import HealthServer
 from bot.logs import protect_logs, secrets_in
 from bot.outbox import Outbox
-from bot.platform import Platform
+from bot.platform import Platform, PlatformSetupError
 from bot.runlock import RunLock
 from bot.store import Store
 from rules import RulesEngine
@@ -100,24 +103,67 @@ class App:
         self.outbox.on_failure = self.core.on_failure
         self._started: list[Platform] = []
         self._housekeeping: asyncio.Task[None] | None = None
+        delays = Backoff(config.connect.retry_delay, config.connect.max_retry_delay)
+        self._connectors = {
+            p.name: Connector(
+                p,
+                self.core,
+                self.clock,
+                delays=delays,
+                rng=rng or random.Random(),
+                on_connected=self._connected,
+                on_refused=self._refused,
+            )
+            for p in platforms
+        }
+        # Set once a platform refuses its settings: `run` then stops with its message.
+        self._refusal: PlatformSetupError | None = None
+        self._refused_now = asyncio.Event()
+        health = config.health
+        self._health = (
+            HealthServer(health.listen, health.port, self.health) if health is not None else None
+        )
 
     async def start(self) -> None:
-        self._run_lock.acquire()  # before anything is delivered: one bot per database
+        """Open the store, start the outbox, then every platform side by side. Returns once
+        each platform has been tried once: one that could not connect is tried again in the
+        background (bot/connecting.py) while the others run. Raises `PlatformSetupError` if a
+        platform refused its settings."""
         try:
             await self.store.open()
+            self._run_lock.acquire()  # before anything is delivered: one bot per database
             await self.purge()
             await self.outbox.start()
             self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
-            for platform in self.platforms.values():
-                await platform.start(self.core)
-                self._started.append(platform)
-                self.outbox.platform_started(platform.name)
-                log.info("%s started", platform.name)
+            if self._health is not None:
+                await self._health.start()
+            for connector in self._connectors.values():
+                connector.start()
+            await asyncio.gather(*(c.tried.wait() for c in self._connectors.values()))
+            if self._refusal is not None:
+                raise self._refusal
         except BaseException:
             await self.stop()  # undo what did start; nothing stored is lost
             raise
 
+    def _connected(self, platform: Platform) -> None:
+        self._started.append(platform)
+        self.outbox.platform_started(platform.name)
+
+    def _refused(self, error: PlatformSetupError) -> None:
+        if self._refusal is None:
+            self._refusal = error
+        self._refused_now.set()
+
+    async def refused(self) -> PlatformSetupError:
+        """Return the first platform's refusal of its settings, whenever it comes."""
+        await self._refused_now.wait()
+        assert self._refusal is not None
+        return self._refusal
+
     async def stop(self) -> None:
+        for connector in self._connectors.values():
+            await connector.cancel()
         for platform in reversed(self._started):
             self.outbox.platform_stopping(platform.name)
             try:
@@ -125,6 +171,8 @@ class App:
             except Exception:
                 log.exception("%s did not stop cleanly", platform.name)
         self._started.clear()
+        if self._health is not None:
+            await self._health.stop()
         if self._housekeeping is not None:
             self._housekeeping.cancel()
             await asyncio.gather(self._housekeeping, return_exceptions=True)
@@ -132,6 +180,21 @@ class App:
         await self.outbox.stop()
         await self.store.close()
         self._run_lock.release()
+
+    async def started(self, name: str) -> None:
+        """Return once the named platform has started (it may be retrying in the background)."""
+        await self._connectors[name].started.wait()
+
+    async def health(self) -> dict[str, Any]:
+        """What `GET /healthz` answers (bot/health.py)."""
+        states = {name: c.state for name, c in self._connectors.items()}
+        async with self.store.read() as s:
+            pending = await s.pending_count()
+        return {
+            "status": "ok" if all(s.connected for s in states.values()) else "connecting",
+            "platforms": {name: asdict(state) for name, state in states.items()},
+            "pending_actions": pending,
+        }
 
     async def __aenter__(self) -> App:
         await self.start()

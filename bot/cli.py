@@ -9,12 +9,16 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
+from bot.backup import BackupError, backup
+from bot.clock import first_of
 from bot.config import Config, ConfigError, load_config, warnings
+from bot.platform import PlatformSetupError
 from bot.runlock import AlreadyRunning
-from bot.store import Session, Store
+from bot.store import NewerDatabaseError, Session, Store
 
 T = TypeVar("T")
 
@@ -32,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = _parser().parse_args(argv)
+        args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error already printed in one line
         return exc.code if isinstance(exc.code, int) else 2
     handler: Callable[[argparse.Namespace], int] = args.handler
@@ -40,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except ConfigError as exc:
         return _fail(str(exc))
-    except (CliError, AlreadyRunning) as exc:
+    except (CliError, AlreadyRunning, BackupError, NewerDatabaseError, PlatformSetupError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
@@ -54,52 +58,100 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _parser() -> argparse.ArgumentParser:
+CONFIG_HELP = "the school's config file (YAML); see config.example.yaml"
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="schoolgate",
         description="Keeps parents' class group chats within the school's code of conduct.",
     )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {_version()}", help="show the version"
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND", parser_class=_Parser)
 
     run = commands.add_parser("run", help="run the bot on every platform the config enables")
-    run.add_argument("--config", required=True, metavar="FILE")
-    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
+    run.add_argument("--config", required=True, metavar="FILE", help=CONFIG_HELP)
+    run.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING"],
+        help="how much to log (default INFO; message text is never logged at INFO)",
+    )
     run.set_defaults(handler=_run)
 
     demo = commands.add_parser("demo", help="replay a sample parents' chat on the local platform")
     demo.add_argument("--interactive", action="store_true", help="type as parents and SLT")
-    demo.add_argument("--db", metavar="FILE", help="keep the demo's database in this file")
-    demo.add_argument("--pace", type=float, default=None, help="seconds between scripted steps")
+    demo.add_argument(
+        "--db", metavar="FILE", help="keep the demo's database in this file (else it is removed)"
+    )
+    demo.add_argument(
+        "--pace",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds between scripted steps (default 0.8 on a terminal, else 0)",
+    )
     demo.set_defaults(handler=_demo)
 
     scan = commands.add_parser("scan", help="check messages from a JSONL file against the rules")
-    scan.add_argument("--config", required=True, metavar="FILE")
+    scan.add_argument("--config", required=True, metavar="FILE", help=CONFIG_HELP)
     scan.add_argument("--school", metavar="ID", help="needed when the config has several schools")
-    scan.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
+    scan.add_argument(
+        "--format",
+        choices=["jsonl", "table"],
+        default="jsonl",
+        help="one JSON line per message (default), or a table to read",
+    )
     scan.add_argument("input", metavar="INPUT", help="a .jsonl file of {id, text}, or - for stdin")
     scan.set_defaults(handler=_scan)
 
     check = commands.add_parser("check-config", help="validate a config file and summarise it")
-    check.add_argument("file", metavar="FILE")
+    check.add_argument("file", metavar="FILE", help=CONFIG_HELP)
     check.set_defaults(handler=_check_config)
 
     export = commands.add_parser("export", help="everything held about one person, as JSON")
-    export.add_argument("--config", required=True, metavar="FILE")
-    export.add_argument("--user", required=True, metavar="PLATFORM:ID", type=_user)
+    export.add_argument("--config", required=True, metavar="FILE", help=CONFIG_HELP)
+    export.add_argument("--user", required=True, metavar="PLATFORM:ID", type=_user, help=USER_HELP)
     export.set_defaults(handler=_export)
 
     erase = commands.add_parser("erase", help="erase everything held about one person")
-    erase.add_argument("--config", required=True, metavar="FILE")
-    erase.add_argument("--user", required=True, metavar="PLATFORM:ID", type=_user)
+    erase.add_argument("--config", required=True, metavar="FILE", help=CONFIG_HELP)
+    erase.add_argument("--user", required=True, metavar="PLATFORM:ID", type=_user, help=USER_HELP)
     erase.add_argument("--yes", action="store_true", help="confirm the erasure")
     erase.set_defaults(handler=_erase)
 
     link = commands.add_parser(
         "telegram-link", help="print the link SLT open once to receive alerts on Telegram"
     )
-    link.add_argument("--config", required=True, metavar="FILE")
+    link.add_argument("--config", required=True, metavar="FILE", help=CONFIG_HELP)
     link.set_defaults(handler=_telegram_link)
+
+    copy = commands.add_parser(
+        "backup", help="copy the database safely, even while the bot is running"
+    )
+    copy.add_argument(
+        "--db", required=True, metavar="FILE", help="the database (storage.path in the config)"
+    )
+    copy.add_argument(
+        "--to",
+        required=True,
+        metavar="FILE",
+        help="the new backup file; it must not exist yet, and is made readable by you only",
+    )
+    copy.set_defaults(handler=_backup)
     return parser
+
+
+USER_HELP = "the person, as platform:id, e.g. telegram:123456789 or slack:U0123ABCD"
+
+
+def _version() -> str:
+    try:
+        return metadata.version("schoolgate")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _user(value: str) -> tuple[str, str]:
@@ -121,6 +173,11 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if not config.enabled_platforms:
         raise CliError(f"{args.config}: no platform section (telegram:, discord:, slack:, local:)")
+    stops = [advice.text for advice in config.advice if advice.stops_run]
+    if stops:
+        raise ConfigError(stops)
+    for advice in config.advice:
+        log.warning("%s", advice.text)
     asyncio.run(_serve(config))
     return 0
 
@@ -132,12 +189,15 @@ async def _serve(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with App(config, build_platforms(config)):
+    async with App(config, build_platforms(config)) as app:
         log.info(
             "schoolgate is running on %s; Ctrl-C stops it", ", ".join(config.enabled_platforms)
         )
-        await stop.wait()
+        refused = asyncio.ensure_future(app.refused())
+        await first_of(stop.wait(), refused)
         log.info("stopping: undelivered actions stay stored for the next start")
+    if refused.done() and not refused.cancelled():
+        raise refused.result()  # a platform refused its settings: the admin must fix them
 
 
 # ---- telegram-link ----
@@ -220,6 +280,18 @@ def _check_config(args: argparse.Namespace) -> int:
     print(f"  retention: {config.policy.retention_days} days")
     for note in warnings(config):
         print(f"  warning: {note}")
+    return 0
+
+
+# ---- backup ----
+
+
+def _backup(args: argparse.Namespace) -> int:
+    summary = backup(Path(args.db), Path(args.to))
+    print(
+        f"backed up {args.db} to {args.to}: schema version {summary.schema_version}, "
+        f"{summary.incidents} incidents, {summary.pending_actions} actions pending"
+    )
     return 0
 
 

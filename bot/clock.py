@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import random
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -68,3 +69,10 @@ async def first_of(*waits: Awaitable[Any]) -> None:
     finally:
         for task in tasks:
             task.cancel()
+
+
+def backoff(attempts: int, *, first: float, cap: float, rng: random.Random) -> float:
+    """Seconds to wait after `attempts` failures in a row: doubling from `first` up to `cap`,
+    jittered to between half and all of that, so that many retries do not land together."""
+    ceiling = min(cap, first * 2.0 ** min(attempts, 64))
+    return ceiling * (0.5 + rng.random() / 2)

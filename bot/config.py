@@ -15,6 +15,7 @@ import os
 import re
 import types
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import cache, cached_property
 from importlib import resources
@@ -28,16 +29,18 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from bot.everyday import everyday_messages, everyday_messages_matched
 from bot.model import ChatRef
 from bot.platform import Capability
 from bot.platform_settings import DiscordSettings, SlackSettings, TelegramSettings
-from rules.custom import compile_pattern
+from rules.custom import CustomRule, compile_pattern
 from rules.model import Category, Clause, Severity
 
 PlatformName = Literal["telegram", "discord", "slack", "local"]
@@ -67,7 +70,7 @@ class _Model(BaseModel):
 
 
 class StaffEntry(_Model):
-    """A member of staff, in the shape of `eval/riverside.yaml`."""
+    """A member of staff, as in `examples/riverside.yaml`."""
 
     id: Id
     title: str = ""
@@ -75,6 +78,14 @@ class StaffEntry(_Model):
     last: str
     roles: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+
+    @field_validator("last")
+    @classmethod
+    def _has_surname(cls, last: str) -> str:
+        if not last.strip():
+            # Alerts and the rules name staff by surname: "Miss , a member of staff" helps nobody.
+            raise ValueError("the surname is empty; write it as staff call them, e.g. last: Patel")
+        return last
 
 
 class Contact(_Model):
@@ -250,6 +261,20 @@ class OutboxSettings(_Model):
     retry_delay: float = Field(default=1.0, gt=0)  # first wait after an error; doubles each time
 
 
+class ConnectSettings(_Model):
+    """How a platform that cannot be reached at start is tried again (each on its own)."""
+
+    retry_delay: float = Field(default=1.0, gt=0)  # first wait; doubles after each failure
+    max_retry_delay: float = Field(default=60.0, gt=0)  # the longest wait between attempts
+
+
+class HealthSettings(_Model):
+    """`GET /healthz` (bot/health.py). Loopback by default: for this machine's supervisor."""
+
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (it is logged)
+
+
 class LocalSettings(_Model):
     """The in-process platform of the demo and tests."""
 
@@ -282,10 +307,18 @@ class Config(_Model):
     storage: StorageSettings = StorageSettings()
     policy: PolicySettings = PolicySettings()
     outbox: OutboxSettings = OutboxSettings()
+    connect: ConnectSettings = ConnectSettings()
+    health: HealthSettings | None = None
     telegram: TelegramSettings | None = None
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
     local: LocalSettings | None = None
+    _advice: tuple[Advice, ...] = PrivateAttr(default=())
+
+    @property
+    def advice(self) -> tuple[Advice, ...]:
+        """What `parse_config` found valid but probably wrong on this machine (see `Advice`)."""
+        return self._advice
 
     @field_validator("schools")
     @classmethod
@@ -349,11 +382,22 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def load_config(path: str | os.PathLike[str]) -> Config:
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise ConfigError([f"{source}: no such file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError([f"{source}: cannot read: {exc}"]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            [
+                f"{source}:{line}: the file is not saved as UTF-8 (byte {data[exc.start]:#04x} "
+                "here is not UTF-8 text): open it in a text editor and save it again choosing "
+                "the UTF-8 encoding"
+            ]
+        ) from None
     return parse_config(text, source)
 
 
@@ -366,11 +410,18 @@ def parse_config(text: str, source: str) -> Config:
         raise ConfigError([f"{source}:{line}: not valid YAML: {problem}"]) from None
     try:
         node = loader.get_single_node()
+        if node is not None and _expanded_size(node) > MAX_ENTRIES:
+            raise ConfigError(
+                [
+                    f"{source}: its YAML aliases (*name) expand to more than {MAX_ENTRIES:,} "
+                    "entries, far more than any school has: write the entries out instead"
+                ]
+            )
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise ConfigError([f"{source}:{line}: not valid YAML: {exc.problem}"]) from None
+        raise ConfigError([f"{source}:{line}: not valid YAML: {in_words(exc)}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{source}: not valid YAML: {' '.join(str(exc).split())}"]) from None
     except RecursionError:
@@ -396,6 +447,9 @@ def parse_config(text: str, source: str) -> Config:
         ]
     else:
         found = [_Problem(loc, message) for loc, message in _cross_checks(config)]
+        config._advice = tuple(
+            Advice(where.at(loc, note), stops) for loc, note, stops in _notes_on(config)
+        )
     # A value whose variable is missing is still checked as written; what that finds at its
     # key only repeats the variable's problem.
     unset = [p.loc for p in environment]
@@ -404,6 +458,104 @@ def parse_config(text: str, source: str) -> Config:
     if problems:
         raise ConfigError([where.at(p.loc, p.message) for p in problems])
     return config
+
+
+# Far more than any school's config holds; an alias "bomb" of a few lines expands past it.
+MAX_ENTRIES = 100_000
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document has once every alias is expanded, counted without expanding
+    (each node once, memoised), so that a file of a few lines cannot take minutes and gigabytes
+    to load. A node that contains itself counts as too many."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in visiting:
+            return MAX_ENTRIES + 1
+        visiting.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k) + size(v)
+                if total > MAX_ENTRIES:
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item)
+                if total > MAX_ENTRIES:
+                    break
+        visiting.discard(key)
+        sizes[key] = total = min(total, MAX_ENTRIES + 1)
+        return total
+
+    return size(root)
+
+
+# The YAML parser's words for common slips, in an IT admin's words. The line stays in front.
+_PLAIN_YAML: tuple[tuple[str, str], ...] = (
+    (
+        "found character '\\t'",
+        "a tab character: YAML indents with spaces only; replace the tab with spaces",
+    ),
+    (
+        "expected <block end>",
+        "this line is indented differently from the lines above it: line it up with the other "
+        "keys of its section (spaces, not tabs)",
+    ),
+    (
+        "did not find expected key",
+        "this line is indented differently from the lines above it, or a quote above is not closed",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "a list item here is indented differently from the items above it",
+    ),
+    (
+        "mapping values are not allowed here",
+        "a ':' where one cannot go: put text that contains ': ' in quotes, or check that the "
+        "line is indented under the right key",
+    ),
+    (
+        "could not find expected ':'",
+        "a key without a ':' after it, or a quote that is not closed",
+    ),
+    (
+        "expected ',' or ']'",
+        "a list in [ ] is not closed with ']', or its items are not separated by commas",
+    ),
+    (
+        "expected ',' or '}'",
+        "a group in { } is not closed with '}', or its entries are not separated by commas",
+    ),
+    ("found unexpected end of stream", "the file ends inside quoted text: a quote is not closed"),
+    (
+        "found unknown escape character",
+        "a backslash in \"double-quoted\" text: use 'single quotes' for text with backslashes",
+    ),
+    ("found undefined alias", "a '*name' refers to an '&name' that is not defined above it"),
+    (
+        "found character '@'",
+        "a value starting with '@' or '`' must be in quotes, e.g. \"@name\"",
+    ),
+    (
+        "found character '`'",
+        "a value starting with '@' or '`' must be in quotes, e.g. \"@name\"",
+    ),
+)
+
+
+def in_words(exc: yaml.MarkedYAMLError) -> str:
+    """What went wrong, without the parser's jargon where a plain description is known."""
+    said = f"{exc.context or ''} {exc.problem or ''}"
+    for jargon, plain in _PLAIN_YAML:
+        if jargon in said:
+            return plain
+    return f"the layout of this line is not valid YAML ({exc.problem})"
 
 
 class _Problem(NamedTuple):
@@ -597,7 +749,8 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _cross_checks(config: Config) -> list[tuple[Loc, str]]:
-    """Rules that span several entries: unique school ids, custom rule ids and chats."""
+    """Rules that span several entries (unique school ids, custom rule ids and chats), and
+    values that are well-formed but cannot be right (a username where a numeric id belongs)."""
     problems: list[tuple[Loc, str]] = []
     schools: dict[str, int] = {}
     chats: dict[tuple[str, str], str] = {}
@@ -607,32 +760,178 @@ def _cross_checks(config: Config) -> list[tuple[Loc, str]]:
         schools.setdefault(school.id, i)
         rule_ids: set[str] = set()
         for j, rule in enumerate(school.custom_rules):
+            where: Loc = ("schools", i, "custom_rules", j)
             if rule.id in rule_ids:
-                where = ("schools", i, "custom_rules", j, "id")
-                problems.append((where, f"custom rule id {rule.id!r} is used twice"))
+                problems.append(((*where, "id"), f"custom rule id {rule.id!r} is used twice"))
             rule_ids.add(rule.id)
+            problems += _everyday_problems(rule, where)
         for j, chat in enumerate(school.chats):
+            at: Loc = ("schools", i, "chats", j, "id")
             owner = chats.get((chat.platform, chat.id))
             chats.setdefault((chat.platform, chat.id), school.id)
             if owner is not None:
                 problems.append(
                     (
-                        ("schools", i, "chats", j, "id"),
+                        at,
                         f"{chat.platform} chat {chat.id} is already listed under school {owner!r}",
                     )
                 )
+            wrong = _platform_id_problem(chat.platform, chat.id, chat=True)
+            if wrong:
+                problems.append((at, wrong))
+        for group, role in (("slt", "alerts"), ("admins", "/close and /reopen")):
+            for j, contact in enumerate(getattr(school, group)):
+                problems += _contact_problems(contact, ("schools", i, group, j), role)
     return problems
+
+
+def _contact_problems(contact: Contact, where: Loc, role: str) -> list[tuple[Loc, str]]:
+    if not any(contact.id_on(p) for p in PLATFORMS):
+        reach = "no alert can reach them" if role == "alerts" else f"they cannot use {role}"
+        return [
+            (
+                where,
+                f"{contact.name} has no id on any platform, so {reach}: add their user id, "
+                'e.g. telegram: 123456789, discord: "222222222222222222" or slack: U0123ABCD',
+            )
+        ]
+    found: list[tuple[Loc, str]] = []
+    for platform in PLATFORMS:
+        value = contact.id_on(platform)
+        wrong = _platform_id_problem(platform, value, chat=False) if value else None
+        if wrong:
+            found.append(((*where, platform), wrong))
+    return found
+
+
+# What each platform's ids look like, with where an admin finds the right one.
+_ID_SHAPES: dict[tuple[str, bool], tuple[re.Pattern[str], str]] = {
+    ("telegram", False): (
+        re.compile(r"\d+"),
+        "a Telegram user id is a number such as 123456789, not a @username "
+        "(docs/telegram.md, step 7)",
+    ),
+    ("telegram", True): (
+        re.compile(r"-?\d+"),
+        "a Telegram group id is a number such as -1001234567890, not a @name or a link "
+        "(docs/telegram.md, step 5)",
+    ),
+    ("discord", False): (
+        re.compile(r"\d+"),
+        'a Discord user id is a long number such as "222222222222222222" '
+        "(Developer Mode, then Copy User ID; docs/discord.md, step 5)",
+    ),
+    ("discord", True): (
+        re.compile(r"\d+"),
+        'a Discord channel id is a long number such as "555555555555555555" '
+        "(Developer Mode, then Copy Channel ID; docs/discord.md, step 5)",
+    ),
+    ("slack", False): (
+        re.compile(r"[UW][A-Z0-9]+"),
+        "a Slack member id looks like U0123ABCD, not a name "
+        "(profile, then ⋮, then Copy member ID; docs/slack.md, step 7)",
+    ),
+    ("slack", True): (
+        re.compile(r"[CG][A-Z0-9]+"),
+        "a Slack channel id looks like C0123ABCD, not the channel's name "
+        "(channel details, at the bottom of About; docs/slack.md, step 7)",
+    ),
+}
+
+
+def _platform_id_problem(platform: str, value: str, *, chat: bool) -> str | None:
+    """Why `value` cannot be a user (or chat) id on the platform, or None if it can be."""
+    shape = _ID_SHAPES.get((platform, chat))
+    if shape is None or shape[0].fullmatch(value):
+        return None
+    return f"{value!r}: {shape[1]}"
+
+
+def _everyday_problems(rule: CustomRuleConfig, where: Loc) -> list[tuple[Loc, str]]:
+    """A custom rule that flags ordinary messages would remind every parent who posts one."""
+    found: list[tuple[Loc, str]] = []
+    for key, pattern, words in (("pattern", rule.pattern or "", ()), ("words", "", rule.words)):
+        if not pattern and not words:
+            continue
+        part = CustomRule(rule.id, rule.category, rule.reason, pattern=pattern, words=words)
+        caught = everyday_messages_matched(part)
+        if caught:
+            found.append(
+                (
+                    (*where, key),
+                    f"this rule would flag everyday messages such as {caught[0]!r} "
+                    f"({len(caught)} of the {len(everyday_messages())} tried): match only what "
+                    'the school wants to stop, e.g. pattern: "gofundme\\\\.com/\\\\S+" or '
+                    "words: [raffle tickets]",
+                )
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class Advice:
+    """Something valid that is probably not what the admin wants, or that stops `run`."""
+
+    text: str  # one line naming the file, the line and the key
+    stops_run: bool = False
+
+
+def _notes_on(config: Config) -> list[tuple[Loc, str, bool]]:
+    """(key path, note, whether `run` must refuse) for what a valid config may still get wrong."""
+    notes: list[tuple[Loc, str, bool]] = []
+    enabled = set(config.enabled_platforms)
+    for i, school in enumerate(config.schools):
+        for platform in sorted({c.platform for c in school.chats} - enabled):
+            notes.append(
+                (
+                    ("schools", i, "chats"),
+                    f"school {school.id}: has {platform} chats but no '{platform}:' section",
+                    False,
+                )
+            )
+        if school.chats and not any(
+            c.id_on(p) for c in school.slt for p in enabled or set(PLATFORMS)
+        ):
+            notes.append(
+                (
+                    ("schools", i, "slt"),
+                    f"school {school.id}: no SLT contact on an enabled platform gets alerts",
+                    False,
+                )
+            )
+    notes += [(("storage", "path"), note, stops) for note, stops in _storage_problems(config)]
+    return notes
+
+
+def _storage_problems(config: Config) -> list[tuple[str, bool]]:
+    """(note, whether `run` must refuse) about the database file on this machine."""
+    path = Path(config.storage.path)
+    folder = path.parent
+    if not folder.is_dir():
+        return [
+            (
+                f"the folder {str(folder)!r} does not exist, so the database cannot be made there:"
+                f" create it (readable by the bot's user only) or give a path in an existing "
+                "folder, e.g. /var/lib/schoolgate/schoolgate.sqlite3",
+                True,
+            )
+        ]
+    exposed = [p for p in _database_files(path) if p.exists() and p.stat().st_mode & 0o077]
+    return [
+        (
+            f"{p} can be read by other users of this machine, and it holds parents' messages: "
+            f"chmod 600 {p}",
+            False,
+        )
+        for p in exposed
+    ]
+
+
+def _database_files(path: Path) -> list[Path]:
+    """The SQLite file and the two files it keeps beside it in WAL mode."""
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
 
 
 def warnings(config: Config) -> list[str]:
     """Things that are valid but probably not what the admin wants (printed by check-config)."""
-    notes: list[str] = []
-    enabled = set(config.enabled_platforms)
-    for school in config.schools:
-        for platform in sorted({c.platform for c in school.chats} - enabled):
-            notes.append(f"school {school.id}: has {platform} chats but no '{platform}:' section")
-        if school.chats and not any(
-            c.id_on(p) for c in school.slt for p in enabled or set(PLATFORMS)
-        ):
-            notes.append(f"school {school.id}: no SLT contact on an enabled platform gets alerts")
-    return notes
+    return [a.text for a in config.advice]

@@ -314,9 +314,10 @@ async def _main(interactive: bool, db: Path, pace: float) -> None:
 def run_demo(*, interactive: bool = False, db: str | None = None, pace: float | None = None) -> int:
     if pace is None:
         pace = 0.8 if sys.stdout.isatty() and not interactive else 0.0
-    if db is None:
-        db_path = Path(tempfile.mkdtemp(prefix="schoolgate-demo-")) / "demo.sqlite3"
-    else:
-        db_path = Path(db)
-    asyncio.run(_main(interactive, db_path, pace))
+    if db is not None:
+        asyncio.run(_main(interactive, Path(db), pace))
+        return 0
+    # Nothing kept unless asked for: the folder goes with the database in it.
+    with tempfile.TemporaryDirectory(prefix="schoolgate-demo-") as folder:
+        asyncio.run(_main(interactive, Path(folder) / "demo.sqlite3", pace))
     return 0

@@ -103,6 +103,12 @@ def protect_logs(secrets: Iterable[str]) -> None:
         logging.setLogRecordFactory(_ScrubbingFactory(logging.getLogRecordFactory(), _SCRUBBER))
 
 
+def scrubbed(text: str) -> str:
+    """`text` as a log line would show it: for what leaves the process by another way (the
+    health check's report of a platform's last error)."""
+    return _SCRUBBER.scrub(text)
+
+
 def secrets_in(model: BaseModel) -> list[str]:
     """The values of every `SecretStr` in a config, however deep."""
     found: list[str] = []

@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
-from bot.clock import Clock, first_of
+from bot.clock import Clock, backoff, first_of
 from bot.model import CloseChat, Delivery, PermanentFailure, ReopenChat, RetryAfter
 from bot.platform import Platform, Redelivers
 from bot.store import ActionRow, Store
@@ -281,6 +281,4 @@ class Outbox:
             await s.mark_failed(row.id, reason, self._clock.now())
 
     def _backoff(self, attempts: int) -> float:
-        """Exponential back-off with jitter, so that many retries do not land together."""
-        ceiling = min(self._max_delay, self._base_delay * 2.0**attempts)
-        return ceiling * (0.5 + self._rng.random() / 2)
+        return backoff(attempts, first=self._base_delay, cap=self._max_delay, rng=self._rng)

@@ -13,6 +13,13 @@ from typing import Protocol, runtime_checkable
 from bot.model import Action, ButtonPress, ChatMessage, ChatRef, Command, Delivery, Reply, UserRef
 
 
+class PlatformSetupError(RuntimeError):
+    """The platform refused the bot's settings (a rejected token, an intent switched off in its
+    developer portal): trying again cannot help, so `run` stops with this message, which says
+    what to fix. Any other error while starting is taken as the network or the platform being
+    down, and the platform is tried again."""
+
+
 class Capability(StrEnum):
     DELETE_OTHERS = "delete_others"  # delete a member's message
     LOCK_CHAT = "lock_chat"  # stop members posting

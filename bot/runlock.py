@@ -31,7 +31,6 @@ class RunLock:
 
     def acquire(self) -> None:
         """Take the lock or raise `AlreadyRunning`; the file records our pid for the message."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

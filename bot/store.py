@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -420,6 +421,11 @@ class Session:
         )
         return self.db.total_changes - before
 
+    async def pending_count(self) -> int:
+        """Actions stored and not yet delivered or given up on."""
+        row = await self._one("SELECT count(*) FROM actions WHERE status = 'pending'")
+        return int(row[0])
+
     async def due_actions(
         self,
         now: datetime,
@@ -749,6 +755,20 @@ def _where(**conditions: Any) -> tuple[str, list[Any]]:
     return (f"WHERE {sql}" if sql else ""), list(used.values())
 
 
+class NewerDatabaseError(RuntimeError):
+    """The database was migrated by a newer version of the code: this one must not touch it."""
+
+
+def create_private(path: Path) -> None:
+    """Create the database file readable by its owner only, unless it exists. SQLite gives its
+    -wal and -shm files the database file's permissions, so they are private too. The folder
+    must exist: a missing one means a wrong path, not a fresh empty database to make."""
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist")
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 class Store:
     """The database. `await store.open()` before use; `await store.close()` after."""
 
@@ -761,7 +781,7 @@ class Store:
     async def open(self) -> None:
         if self._db is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(self.path)
         db = await aiosqlite.connect(self.path, isolation_level=None)
         await db.execute("PRAGMA journal_mode = WAL")
         await db.execute(f"PRAGMA synchronous = {self.synchronous}")
@@ -787,6 +807,13 @@ class Store:
         async with self.read() as s:
             row = await s._one("PRAGMA user_version")
         version = int(row[0])
+        if version > len(MIGRATIONS):
+            await self.close()
+            raise NewerDatabaseError(
+                f"{self.path} was last used by a newer schoolgate (database schema version "
+                f"{version}; this one knows up to {len(MIGRATIONS)}): run that version, or "
+                "restore the backup taken before the upgrade (docs/operations.md)"
+            )
         for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
             async with self.transaction() as s:
                 # executescript would commit; run the statements one by one inside ours.

@@ -18,7 +18,7 @@ from adapters.discord.delivery import Deliverer
 from adapters.discord.permissions import ALWAYS, AT_BEST, capabilities
 from bot.config import Config
 from bot.model import Action, ChatRef, Delivery
-from bot.platform import Capability, EventSink
+from bot.platform import Capability, EventSink, PlatformSetupError
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ DISCORD_GATEWAY = "wss://gateway.discord.gg/"
 CONNECT_TIMEOUT = 60.0
 
 
-class DiscordError(RuntimeError):
+class DiscordError(PlatformSetupError):
     """Discord refused to let the bot connect; the message says what to fix."""
 
 
@@ -80,9 +80,10 @@ class DiscordPlatform:
         )
         if ready not in done:
             ready.cancel()
-            failure = _explain(self._running)
+            failure, refused = _explain(self._running), _refused(self._running)
             await self.stop()
-            raise DiscordError(failure)
+            # A refused token or intent needs the admin; anything else may pass: try again.
+            raise DiscordError(failure) if refused else ConnectionError(failure)
 
     async def stop(self) -> None:
         client, running = self._client, self._running
@@ -128,6 +129,11 @@ def _explain(running: asyncio.Task[None]) -> str:
             "on the Bot page of the developer portal (docs/discord.md)"
         )
     return f"could not connect to Discord: {type(exc).__name__}: {exc}"
+
+
+def _refused(running: asyncio.Task[None]) -> bool:
+    exc = running.exception() if running.done() and not running.cancelled() else None
+    return isinstance(exc, discord.LoginFailure | discord.PrivilegedIntentsRequired)
 
 
 def _report_end(running: asyncio.Task[None]) -> None:

@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.platform import PlatformSetupError
 from bot.platform_settings import SlackSettings
 
 READ_RETRIES = 2
@@ -35,8 +36,25 @@ def describe_error(error: Exception) -> str:
     return error_code(error) if isinstance(error, SlackApiError) else type(error).__name__
 
 
-class SlackSetupError(RuntimeError):
+class SlackSetupError(PlatformSetupError):
     """Slack refused a token or the app's setup at start; the message says what to fix."""
+
+
+# Slack's answers that mean a token or the app's setup is wrong: no wait changes them. Any
+# other error at start (the network, Slack's own trouble) is tried again.
+SETUP_REFUSALS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "not_allowed_token_type",
+        "missing_scope",
+        "no_permission",
+        "team_access_not_granted",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +98,8 @@ async def identify(client: AsyncWebClient, *, token_name: str = "bot_token") -> 
     try:
         answer = await client.auth_test()
     except SlackApiError as error:
+        if error_code(error) not in SETUP_REFUSALS:
+            raise
         raise SlackSetupError(
             f"Slack refused slack.{token_name} ({error_code(error)}): check that the environment "
             f"variable named in the config holds {_TOKEN_KINDS.get(token_name, 'a valid token')}"

@@ -25,7 +25,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.clients import SlackSetupError, error_code
+from adapters.slack.clients import SETUP_REFUSALS, SlackSetupError, error_code
 from adapters.webhook_bodies import refuse_unreadable
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ class SocketServing:
         try:
             opened = await self._client.apps_connections_open(app_token=self._app_token)
         except SlackApiError as error:
+            if error_code(error) not in SETUP_REFUSALS:
+                raise
             raise SlackSetupError(
                 f"Slack refused slack.app_token ({error_code(error)}): it must be an xapp- "
                 "app-level token with the connections:write scope, and Socket Mode must be on"

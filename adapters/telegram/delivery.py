@@ -144,19 +144,22 @@ class Deliverer:
         return True
 
     async def _remind(self, action: Remind) -> Delivery:
-        """DM; else an ephemeral message in the chat (admin bots); else a neutral nudge with a
-        deep link that opens the full reminder in private."""
+        """A DM where the parent has started the bot. Otherwise a neutral nudge with a deep
+        link that opens the full reminder in private; where the bot is an admin, the full
+        reminder also goes into the chat as an ephemeral message first. Telegram may not show
+        an ephemeral message ("especially if they are offline") and never says whether it did,
+        so it is never counted as the reminder delivered: the nudge always follows it."""
         name = self._chats.name(action.chat.chat_id)
         with delivery_errors(f"reminder in {name}"):
             user_id = _person_id(action.user)
+            whispered = False
             if user_id is not None:
                 if await self._dm(user_id, action.text, None):
                     return Delivery(path="dm")
                 admin = self._chats.rights(action.chat.chat_id).admin
-                if admin and await self._ephemeral(action, user_id):
-                    return Delivery(path="ephemeral")
+                whispered = admin and await self._ephemeral(action, user_id)
             await self._nudge(action)
-            return Delivery(path="nudge")
+            return Delivery(path="ephemeral+nudge" if whispered else "nudge")
 
     async def _ephemeral(self, action: Remind, user_id: int) -> bool:
         chat_id, thread_id = _ids(action.chat)

@@ -15,7 +15,7 @@ from telegram import error as tg
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.model import Action, ChatRef, Delivery
-from bot.platform import Capability, EventSink
+from bot.platform import Capability, EventSink, PlatformSetupError
 
 from .application import ALLOWED_UPDATES, TelegramApp, build_application
 from .chats import ChatDirectory
@@ -76,7 +76,7 @@ class TelegramPlatform:
         try:
             await app.initialize()  # getMe
         except tg.InvalidToken:
-            raise RuntimeError(TOKEN_REJECTED) from None
+            raise PlatformSetupError(TOKEN_REJECTED) from None
         bot = app.bot
         privacy_off = bot.can_read_all_group_messages
         for chat_id in self._chats.chat_ids:

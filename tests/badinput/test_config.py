@@ -120,6 +120,12 @@ policy:
 outbox:
   delivery_timeout: 60
   retry_delay: 1
+connect:
+  retry_delay: 1
+  max_retry_delay: 60
+health:
+  listen: 127.0.0.1
+  port: 8080
 telegram:
   token: ${SG_TELEGRAM_TOKEN}
   base_url: http://127.0.0.1:8081/bot
@@ -420,7 +426,7 @@ def test_the_same_chat_under_two_schools(
     ("text", "line", "problem"),
     [
         ("schools:\n  - id: a\x00\n", 2, "not valid YAML: character 0x0000 is not allowed"),
-        ("schools:\n\t- id: a\n", 2, "not valid YAML: found character '\\t'"),
+        ("schools:\n\t- id: a\n", 2, "not valid YAML: a tab character: YAML indents with spaces"),
         ("schools: [{id: a\n", 2, "not valid YAML:"),
         ("[" * 5000 + "]" * 5000, None, "not valid YAML: nested too deeply"),
         ("", 1, "the config is empty"),
@@ -442,7 +448,7 @@ def test_a_file_that_is_not_a_config(
 def test_a_file_that_cannot_be_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"\xff\xfe schools")
-    assert one_problem(binary, capsys).startswith(f"{binary}: cannot read: ")
+    assert one_problem(binary, capsys).startswith(f"{binary}:1: the file is not saved as UTF-8")
     assert one_problem(tmp_path, capsys).startswith(f"{tmp_path}: cannot read: ")
     absent = tmp_path / "absent.yaml"
     assert one_problem(absent, capsys) == f"{absent}: no such file"
@@ -464,3 +470,171 @@ def test_the_command_itself_prints_one_line_and_no_traceback(tmp_path: Path) -> 
         f"{path}:{line_of(path, ('schools', 0, 'staff', 0))}: schools[0].staff[0].last: "
         "required key is missing"
     ]
+
+
+# ---- well-formed values that cannot be right ----------------------------------------------
+
+
+def _set(value: Any) -> Any:
+    def change(parent: Any, last: Any) -> None:
+        parent[last] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("loc", "value", "problem"),
+    [
+        (("schools", 0, "slt", 0, "telegram"), "@shah", "a Telegram user id is a number"),
+        (("schools", 0, "admins", 0, "telegram"), "@pat_admin", "not a @username"),
+        (("schools", 0, "chats", 0, "id"), "@year3parents", "a Telegram group id is a number"),
+        (("schools", 1, "chats", 0, "id"), "year-3-parents", "a Slack channel id looks like C"),
+        (("schools", 0, "slt", 0, "slack"), "Mrs Shah", "a Slack member id looks like U"),
+        (("schools", 0, "slt", 0, "discord"), "shah#1234", "a Discord user id is a long number"),
+        (("schools", 0, "staff", 0, "last"), "", "the surname is empty"),
+        (("schools", 0, "staff", 0, "last"), "   ", "e.g. last: Patel"),
+        (("schools", 0, "custom_rules", 0, "pattern"), ".*", "would flag everyday messages"),
+        (("schools", 0, "custom_rules", 0, "words"), ["PE", "raffle"], "'Morning all, is it PE"),
+    ],
+    ids=[
+        "telegram @username",
+        "admin @username",
+        "telegram chat @name",
+        "slack channel name",
+        "slack member name",
+        "discord tag",
+        "empty surname",
+        "blank surname",
+        "pattern matching everything",
+        "everyday words",
+    ],
+)
+def test_a_value_that_cannot_be_right_is_an_error_naming_line_and_key(
+    loc: Loc, value: Any, problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, edited(loc, _set(value)))
+    found = one_problem(path, capsys)
+    assert found.startswith(f"{path}:{line_of(path, loc)}: {dotted(loc)}: "), found
+    assert problem in found
+
+
+def test_a_pattern_for_everyday_words_quotes_a_message_it_would_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loc = ("schools", 0, "custom_rules", 0, "pattern")
+    path = write(tmp_path, edited(loc, _set("tuesday|friday")))
+    assert "such as 'Morning all, is it PE on Tuesday?'" in one_problem(path, capsys)
+
+
+def test_an_slt_entry_with_no_platform_id_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loc = ("schools", 0, "slt", 0)
+    path = write(tmp_path, edited(loc, _set({"name": "Mrs Shah"})))
+    assert one_problem(path, capsys) == (
+        f"{path}:{line_of(path, loc)}: {dotted(loc)}: Mrs Shah has no id on any platform, so no "
+        'alert can reach them: add their user id, e.g. telegram: 123456789, discord: "222222222222'
+        '222222" or slack: U0123ABCD'
+    )
+
+
+def test_a_database_folder_that_does_not_exist_is_named_and_stops_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "not-made-yet" / "schoolgate.sqlite3"
+    path = write(tmp_path, edited(("storage", "path"), _set(str(database))))
+    where = f"{path}:{line_of(path, ('storage', 'path'))}: storage.path: "
+    code = main(["check-config", str(path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"warning: {where}the folder '{database.parent}' does not exist" in out
+
+    assert main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"schoolgate: {where}the folder '{database.parent}' does not exist")
+    assert not database.parent.exists()  # nothing made in its place
+
+
+def test_a_database_others_can_read_is_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "schoolgate.sqlite3"
+    database.write_bytes(b"")
+    database.chmod(0o644)
+    path = write(tmp_path, edited(("storage", "path"), _set(str(database))))
+    assert main(["check-config", str(path)]) == 0
+    out = capsys.readouterr().out
+    where = f"{path}:{line_of(path, ('storage', 'path'))}: storage.path: "
+    assert f"warning: {where}{database} can be read by other users" in out
+    assert f"chmod 600 {database}" in out
+
+    database.chmod(0o600)
+    assert main(["check-config", str(path)]) == 0
+    assert "can be read by other users" not in capsys.readouterr().out
+
+
+# ---- files that are not plain YAML --------------------------------------------------------
+
+BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}' if prev else 'lol'] * 9)}]\n"
+    for prev, name in zip(["", "a", "b", "c", "d", "e", "f"], "abcdefg", strict=True)
+)
+
+
+def test_an_alias_bomb_is_refused_without_expanding_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / FILE
+    path.write_text(BOMB + "schools: *g\n", "utf-8")
+    assert one_problem(path, capsys) == (
+        f"{path}: its YAML aliases (*name) expand to more than 100,000 entries, far more than "
+        "any school has: write the entries out instead"
+    )
+
+
+def test_a_few_aliases_are_still_fine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = full()
+    text = yaml.safe_dump(data, sort_keys=False).replace(
+        "  - name: Mrs Shah\n", "  - &shah\n    name: Mrs Shah\n", 1
+    )
+    path = tmp_path / FILE
+    path.write_text(
+        text.replace("admins:\n    - name: Pat", "admins:\n    - *shah\n    - name: Pat")
+    )
+    code, _ = check(path, capsys)
+    assert code == 0
+
+
+def test_a_file_not_saved_as_utf8_names_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / FILE
+    path.write_bytes("schools:\n  - id: a\n    name: École Sainte-Anne\n".encode("latin-1"))
+    assert one_problem(path, capsys) == (
+        f"{path}:3: the file is not saved as UTF-8 (byte 0xc9 here is not UTF-8 text): open it "
+        "in a text editor and save it again choosing the UTF-8 encoding"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "plain"),
+    [
+        ("schools:\n  - id: a\n    name: A\n   ? x\n", 4, "indented differently"),
+        ("schools:\n  - id: a\n    name: A\n  staff: []\n", 4, "indented differently"),
+        ("schools:\n  - id: a\n    name: Note: shut\n", 3, "put text that contains ': ' in quotes"),
+        ("schools:\n  - id: a\n    name: @bob\n", 3, "must be in quotes"),
+        ("schools: [{id: a, name: 'A}]\n", 2, "a quote is not closed"),
+        ("schools: [a, b\n", 2, "a list in [ ] is not closed"),
+    ],
+    ids=["question mark", "outdented key", "colon", "at sign", "open quote", "open list"],
+)
+def test_yaml_slips_are_described_in_plain_words(
+    text: str, line: int, plain: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / FILE
+    path.write_text(text, "utf-8")
+    problem = one_problem(path, capsys)
+    assert problem.startswith(f"{path}:{line}: not valid YAML: "), problem
+    assert plain in problem
+    for jargon in ("expected", "found", "<block", "scanning", "token"):
+        assert jargon not in problem

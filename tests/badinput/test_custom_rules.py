@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 
 from adapters.local import LocalPlatform
@@ -13,7 +14,7 @@ from bench.common import EngineFailures
 from bot.app import App
 from bot.cli import main
 from bot.clock import ManualClock
-from bot.config import Config, parse_config
+from bot.config import Config, ConfigError, parse_config
 from bot.moderator import build_profile
 from rules import Category, Clause, RulesEngine, SchoolProfile, Severity
 from rules.custom import compile_pattern
@@ -62,6 +63,13 @@ def profile(rules: str = RULES) -> SchoolProfile:
     return build_profile(school)
 
 
+def unchecked_profile(rules: str) -> SchoolProfile:
+    """The profile of rules straight from the config model, without the loader's checks: for
+    a rule the loader refuses (one that flags everyday messages), to try the engine on it."""
+    [school] = Config.model_validate(yaml.safe_load(SCHOOL + rules)).schools
+    return build_profile(school)
+
+
 def test_a_custom_pattern_flags_with_its_own_rule(engine: RulesEngine) -> None:
     text = "Please give to the PTA: https://GoFundMe.com/f/Help-Our-School!"
     [finding] = engine.evaluate(text, profile()).findings
@@ -93,7 +101,9 @@ def test_a_pattern_with_nested_repetition_cannot_hang_the_bot(engine: RulesEngin
     """Python's re needs about four times as long for every two more words here (see
     bench/bench_bad_input.py): a capped message of them would take longer than the universe
     has existed. That this test finishes is the proof."""
-    school = profile(NESTED)
+    with pytest.raises(ConfigError, match="would flag everyday messages"):
+        profile(NESTED)  # "nothing but words" is most of what parents write
+    school = unchecked_profile(NESTED)
     assert compile_pattern(r"(a+)+$").search("a" * 50_000 + "!") is None
     words = "ab " * (MAX_CHARS // 3) + "!"
     assert not engine.evaluate(words, school).flagged

@@ -6,9 +6,11 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.migrations import MIGRATIONS
 from bot.model import ChatRef, Notice
-from bot.store import Store, _statements, encode_action, lane_of
+from bot.store import NewerDatabaseError, Store, _statements, encode_action, lane_of
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -43,3 +45,44 @@ async def test_an_older_database_is_upgraded_and_keeps_its_actions(tmp_path: Pat
             due = await s.due_actions(NOW, ())
         assert version[0] == len(MIGRATIONS)
         assert [row.action for row in due] == [notice]
+
+
+async def test_the_database_and_its_wal_files_are_readable_by_the_owner_only(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "private.sqlite3"
+    async with Store(path) as store:
+        async with store.transaction() as s:  # a write, so the -wal file has content
+            await s.db.execute(
+                "INSERT INTO counters (school_id, platform, chat_id, day) "
+                "VALUES ('a', 'local', 'c', '2026-03-02')"
+            )
+        files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+        assert all(f.exists() for f in files)
+        assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {
+            f.name: "0o600" for f in files
+        }
+
+
+async def test_a_missing_folder_is_not_made_into_a_fresh_database(tmp_path: Path) -> None:
+    path = tmp_path / "absent" / "schoolgate.sqlite3"
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        await Store(path).open()
+    assert not path.parent.exists()
+
+
+async def test_a_database_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "newer.sqlite3"
+    async with Store(path):
+        pass
+    newer = len(MIGRATIONS) + 1
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {newer}")
+    before = path.read_bytes()
+
+    with pytest.raises(NewerDatabaseError, match=f"schema version {newer}; this one knows up to"):
+        await Store(path).open()
+
+    assert path.read_bytes() == before
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == newer

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -332,3 +333,44 @@ def test_demo_interactive(
     assert "Mrs Okafor (SLT) presses [ Close chat ]" in out
     assert "Amy tries to post" in out
     assert "Write NAME: message" in out
+
+
+def test_demo_without_db_leaves_no_folder_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    code, out, _ = run(["demo", "--pace", "0"], capsys)
+    assert code == 0
+    assert "Incidents (flagged messages only)" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_warns_about_a_database_others_can_read(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    database.touch()
+    database.chmod(0o644)
+    path = tmp_path / "school.yaml"
+    path.write_text(
+        SCHOOL
+        + "    chats: [{platform: local, id: year3}]\n"
+        + f"storage:\n  path: {database}\nlocal: {{}}\n",
+        "utf-8",
+    )
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("schoolgate")), "run", "--config", str(path)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stderr is not None
+    before = []
+    for line in process.stderr:
+        if "schoolgate is running" in line:
+            break
+        before.append(line)
+    process.send_signal(signal.SIGTERM)
+    process.stderr.read()
+    assert process.wait(timeout=30) == 0
+    warned = [line for line in before if "can be read by other users" in line]
+    assert len(warned) == 1
+    assert f"{path}:10: storage.path: {database} can be read by other users" in warned[0]

@@ -185,12 +185,14 @@ class FakeTelegramApi:
 
     # ---- lifecycle ---------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Listen on `port` (0: any free one), e.g. one the bot was told of before the fake
+        came up."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
         self.port = int(self._runner.addresses[0][1])
 
     async def close(self) -> None:

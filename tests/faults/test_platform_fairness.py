@@ -58,6 +58,12 @@ async def test_a_platform_that_hangs_does_not_hold_up_the_others(
                 lambda: {s.to for s in telegram.sent() if s.dm} == {parent, slt["telegram"]},
                 "Telegram's reminder and alert, while Slack's still hang",
             )
+
+            async def telegram_confirmed() -> bool:  # sent at the fake; then marked done here
+                done = await app.store.actions(status="done")
+                return {a.kind for a in done if a.platform == "telegram"} >= {"remind", "alert"}
+
+            await until_async(telegram_confirmed, "Telegram's deliveries recorded as done")
             hanging = await app.store.actions(status="pending")
             assert {a.platform for a in hanging} == {"slack"}
             assert len(hanging) == 2 * IN_FLIGHT

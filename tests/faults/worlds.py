@@ -31,8 +31,9 @@ DISCORD_HEARTBEAT_MS = 41_250  # as Discord asks for
 _EVERY: tuple[FaultKind, ...] = ("429", "500", "timeout", "drop")
 # The calls that carry the bot's actions, and the history reads of catch-up and of checking an
 # unanswered attempt, may fail every way. Telegram's long poll may fail too, though not by
-# hanging (a stalled poll only waits for the client's own timeout). Start-up calls never fail:
-# a bot that cannot start exits with one clear line for its supervisor to restart it.
+# hanging (a stalled poll only waits for the client's own timeout). Start-up calls are not
+# failed here: a platform that cannot start is tried again on its own
+# (tests/faults/test_unreachable_at_start.py).
 FAULTY_CALLS: dict[str, dict[str, tuple[FaultKind, ...]]] = {
     "telegram": {"sendMessage": _EVERY, "getUpdates": ("429", "500", "drop")},
     "discord": {
@@ -108,8 +109,8 @@ class TelegramWorld:
         self._chats = itertools.count(1)
         self._people = itertools.count(1)
 
-    async def start(self) -> None:
-        await self.fake.start()
+    async def start(self, port: int = 0) -> None:
+        await self.fake.start(port)
 
     async def close(self) -> None:
         await self.fake.close()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from adapters.slack.inbound import COMMAND
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def manifest() -> dict[str, Any]:
@@ -48,3 +51,16 @@ def test_manifest_scopes_are_exactly_those_the_adapter_needs() -> None:
     }
     assert set(scopes["user"]) == {"chat:write", "channels:write", "groups:write"}
     assert manifest()["features"]["app_home"]["messages_tab_enabled"] is True  # DMs are read
+
+
+def test_the_reopen_command_can_be_typed_in_the_apps_messages_tab_as_the_guide_says() -> None:
+    """docs/slack.md tells SLT to type `/schoolgate reopen #channel` in a direct message with
+    schoolgate, since an archived channel takes no commands: a read-only Messages tab would
+    offer nowhere to type it."""
+    guide = (REPO / "docs" / "slack.md").read_text("utf-8")
+    assert "`/schoolgate reopen #channel` in a direct message with schoolgate" in guide
+    app_home = manifest()["features"]["app_home"]
+    assert app_home["messages_tab_enabled"] is True
+    assert app_home["messages_tab_read_only_enabled"] is False
+    # Typing there is for the command only: nothing written to the bot is read.
+    assert "message.im" not in manifest()["settings"]["event_subscriptions"]["bot_events"]

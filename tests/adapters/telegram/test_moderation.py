@@ -75,22 +75,43 @@ async def test_abusive_message_dm_reminder_and_one_alert_with_keyboard(
     assert {a.kind: a.path for a in actions} == {"remind": "dm", "alert": "dm"}
 
 
-async def test_dm_refused_and_bot_admin_gives_an_ephemeral_reminder(
+async def test_dm_refused_and_bot_admin_gives_an_ephemeral_reminder_and_the_nudge(
     fake_telegram: FakeTelegramApi, make_config: Callable[..., Config], running: Running
 ) -> None:
+    """Telegram does not promise to show an ephemeral message, nor say whether it did: the
+    neutral nudge with its link to the full reminder follows it, as for a bot that is not an
+    admin, and the reminder is recorded as both."""
     fake_telegram.fail("sendMessage", cannot_initiate(), times=None, chat_id=PARENT)
     async with running(make_config()) as (app, _):
         fake_telegram.push_update(message(CHAT, PARENT, ABUSIVE))
-        await fake_telegram.wait_for("sendMessage", chat_id=CHAT)
+        await fake_telegram.wait_for("sendMessage", 2, chat_id=CHAT)
         await fake_telegram.wait_for("sendMessage", chat_id=SLT)
         await app.drain()
         [remind] = [a for a in await app.store.actions() if a.kind == "remind"]
 
-    [whisper] = fake_telegram.calls_to("sendMessage", chat_id=CHAT)
+    whisper, nudge = fake_telegram.calls_to("sendMessage", chat_id=CHAT)
     assert whisper.json("ephemeral_message_parameters") == {"receiver_user_id": PARENT}
     assert whisper["text"] == fake_telegram.calls_to("sendMessage", chat_id=PARENT)[0]["text"]
+    assert not ephemeral(nudge)
+    assert "Debbie" not in nudge["text"]
+    [(_, link)] = keyboard(nudge)
+    assert link == f"https://t.me/schoolgate_test_bot?start={remind.key}"
     assert len(fake_telegram.calls_to("sendMessage", chat_id=SLT)) == 1
-    assert remind.path == "ephemeral"
+    assert remind.path == "ephemeral+nudge"
+
+
+async def test_a_parent_who_started_the_bot_gets_the_reminder_by_dm_only(
+    fake_telegram: FakeTelegramApi, make_config: Callable[..., Config], running: Running
+) -> None:
+    async with running(make_config()) as (app, _):
+        fake_telegram.push_update(message(CHAT, PARENT, ABUSIVE))
+        await fake_telegram.wait_for("sendMessage", chat_id=PARENT)
+        await fake_telegram.wait_for("sendMessage", chat_id=SLT)
+        await app.drain()
+        [remind] = [a for a in await app.store.actions() if a.kind == "remind"]
+
+    assert fake_telegram.calls_to("sendMessage", chat_id=CHAT) == []
+    assert remind.path == "dm"
 
 
 async def test_a_server_that_posts_the_ephemeral_reminder_publicly_is_cleaned_up(
