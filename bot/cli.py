@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
-from bot.config import Config, ConfigError, load_config, warnings
+from bot.config import Config, ConfigError, School, load_config, warnings
 from bot.store import Session, Store
+
+if TYPE_CHECKING:
+    from bot.whatsapp_scan import Judged
 
 T = TypeVar("T")
 
@@ -71,11 +75,30 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--pace", type=float, default=None, help="seconds between scripted steps")
     demo.set_defaults(handler=_demo)
 
-    scan = commands.add_parser("scan", help="check messages from a JSONL file against the rules")
+    scan = commands.add_parser(
+        "scan", help="check a JSONL file of messages or a WhatsApp chat export against the rules"
+    )
     scan.add_argument("--config", required=True, metavar="FILE")
     scan.add_argument("--school", metavar="ID", help="needed when the config has several schools")
-    scan.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
-    scan.add_argument("input", metavar="INPUT", help="a .jsonl file of {id, text}, or - for stdin")
+    scan.add_argument("--format", choices=["jsonl", "table", "html"], default="jsonl")
+    scan.add_argument(
+        "--input-format",
+        choices=["jsonl", "whatsapp"],
+        help="what INPUT is (default: found from its content)",
+    )
+    scan.add_argument("--out", metavar="FILE", help="where --format html writes the report")
+    scan.add_argument(
+        "--record",
+        action="store_true",
+        help="store a WhatsApp export's flagged messages as incidents (nothing is sent)",
+    )
+    scan.add_argument("--db", metavar="FILE", help="database for --record (default: the config's)")
+    scan.add_argument("--chat", metavar="NAME", help="the chat's name (default: from the export)")
+    scan.add_argument(
+        "input",
+        metavar="INPUT",
+        help="a .jsonl file of {id, text}, a WhatsApp export (.txt or .zip), or - for stdin",
+    )
     scan.set_defaults(handler=_scan)
 
     check = commands.add_parser("check-config", help="validate a config file and summarise it")
@@ -103,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _user(value: str) -> tuple[str, str]:
     platform, _, user_id = value.partition(":")
-    if platform not in ("telegram", "discord", "slack", "local") or not user_id:
+    if platform not in ("telegram", "discord", "slack", "local", "whatsapp") or not user_id:
         raise argparse.ArgumentTypeError(
             f"expected PLATFORM:ID such as telegram:1234, not {value!r}"
         )
@@ -173,30 +196,165 @@ def _demo(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from bot.scan import InputError, choose_school, read_items, scan, write_jsonl, write_table
+    from bot.scan import (
+        InputError,
+        choose_school,
+        detect_format,
+        read_items,
+        scan,
+        write_jsonl,
+        write_table,
+    )
     from rules import RulesEngine
 
     config = load_config(args.config)
     try:
         school = choose_school(config, args.school, args.config)
-        if args.input == "-":
-            items = read_items(sys.stdin, "<stdin>")
-        else:
-            try:
-                with open(args.input, encoding="utf-8") as handle:
-                    items = read_items(handle, args.input)
-            except FileNotFoundError:
-                raise CliError(f"{args.input}: no such file") from None
-            except (OSError, UnicodeDecodeError) as exc:
-                raise CliError(f"{args.input}: cannot read: {exc}") from None
     except InputError as exc:
         raise CliError(str(exc)) from None
+    source = "<stdin>" if args.input == "-" else args.input
+    try:
+        kind = args.input_format or detect_format(_read_head(args.input), source)
+    except InputError as exc:
+        raise CliError(str(exc)) from None
+    if kind == "whatsapp":
+        return _scan_whatsapp(args, config, school, source)
+    if args.format == "html" or args.record:
+        raise CliError(f"{source}: --format html and --record are for a WhatsApp chat export")
+    try:
+        text = _read_all(args.input).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{source}: cannot read: {exc}") from None
+    items, problems = read_items(io.StringIO(text), source)
     results = scan(items, school, RulesEngine())
     if args.format == "table":
         write_table(results, Console())
     else:
         write_jsonl(results, sys.stdout)
+    for problem in problems:
+        print(f"schoolgate: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+_STDIN_LIMIT = 256 * 1024 * 1024
+_stdin_data: bytes | None = None
+
+
+def _read_all(path: str) -> bytes:
+    """INPUT's bytes (standard input is read once and kept)."""
+    global _stdin_data
+    if path != "-":
+        try:
+            return Path(path).read_bytes()
+        except FileNotFoundError:
+            raise CliError(f"{path}: no such file") from None
+        except OSError as exc:
+            raise CliError(f"{path}: cannot read: {exc}") from None
+    if _stdin_data is None:
+        stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+        data = stream.read(_STDIN_LIMIT + 1) if stream else sys.stdin.read().encode("utf-8")
+        if len(data) > _STDIN_LIMIT:
+            raise CliError("<stdin>: more than 256 MB; give the file's name instead")
+        _stdin_data = data
+    return _stdin_data
+
+
+def _read_head(path: str) -> bytes:
+    if path == "-":
+        return _read_all(path)[:65536]
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(65536)
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read: {exc}") from None
+
+
+def _scan_whatsapp(args: argparse.Namespace, config: Config, school: School, source: str) -> int:
+    from datetime import datetime
+
+    from rich.console import Console
+
+    from bot.whatsapp.archive import (
+        ExportError,
+        is_zip,
+        read_text_export,
+        read_zip_bytes,
+        read_zip_export,
+    )
+    from bot.whatsapp.parser import NotAnExport, parse
+    from bot.whatsapp_scan import judge, notes, write_jsonl, write_table
+    from rules import RulesEngine
+
+    if args.format == "html" and not args.out:
+        raise CliError("--format html needs --out FILE for the report")
+    try:
+        if args.input != "-" and is_zip(_read_head(args.input)):
+            with open(args.input, "rb") as handle:
+                export = read_zip_export(handle, source)
+        else:
+            data = _read_all(args.input)
+            export = (
+                read_zip_bytes(data, source) if is_zip(data) else read_text_export(data, source)
+            )
+        chat = parse(
+            export.text,
+            export.source,
+            attachments=export.attachments,
+            chat_name=args.chat or export.chat_name,
+        )
+    except (ExportError, NotAnExport) as exc:
+        raise CliError(str(exc)) from None
+    chat_name = args.chat or chat.name or Path(source).stem
+    judged = judge(chat, school, RulesEngine(), progress=Console(stderr=True))
+    if args.record:
+        database = Path(args.db or config.storage.path)
+        stored, before = asyncio.run(_record(judged, database, config, school, chat_name))
+        print(
+            f"schoolgate: {database}: {stored} incident(s) of whatsapp chat {chat_name!r} "
+            f"stored, {before} already there",
+            file=sys.stderr,
+        )
+    if args.format == "html":
+        from bot.reports.render import write_private
+        from bot.reports.whatsapp import report_html
+
+        page = report_html(
+            chat,
+            judged,
+            school,
+            chat_name=chat_name,
+            source=export.source,
+            generated_at=datetime.now(config.settings_for(school).zone),
+        )
+        write_private(Path(args.out), page)
+        print(f"schoolgate: report written to {args.out}", file=sys.stderr)
+    elif args.format == "table":
+        write_table(judged, chat, Console())
+    else:
+        write_jsonl(judged, sys.stdout)
+    if args.format != "table":
+        for note in [*export.problems, *notes(chat)]:
+            print(f"schoolgate: note: {note}", file=sys.stderr)
     return 0
+
+
+async def _record(
+    judged: list[Judged], database: Path, config: Config, school: School, chat_name: str
+) -> tuple[int, int]:
+    from bot.clock import SystemClock
+    from bot.whatsapp_scan import record
+
+    async with Store(database) as store:
+        return await record(
+            judged,
+            store,
+            school,
+            chat_name,
+            zone=config.settings_for(school).zone,
+            clock=SystemClock(),
+        )
 
 
 def _check_config(args: argparse.Namespace) -> int:
