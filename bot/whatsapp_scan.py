@@ -128,17 +128,17 @@ def write_table(judged: Sequence[Judged], chat: Chat, console: Console) -> None:
     table = Table(expand=True, title=chat.name or None)
     table.add_column("line", no_wrap=True, justify="right")
     table.add_column("time", no_wrap=True)
-    table.add_column("author", overflow="fold")
+    table.add_column("author", overflow="fold", ratio=1)
     table.add_column("categories", overflow="fold")
     table.add_column("severity", no_wrap=True)
-    table.add_column("message", overflow="fold", ratio=3)
-    table.add_column("reasons", overflow="fold", ratio=2)
+    table.add_column("message", overflow="fold", ratio=3, min_width=16)
+    table.add_column("reasons", overflow="fold", ratio=2, min_width=12)
     flagged = [j for j in judged if j.flagged]
     for item in flagged:
         fields = verdict_fields(item.verdict)
         table.add_row(
             str(item.entry.line),
-            item.entry.time.strftime("%d %b %Y %H:%M"),
+            item.entry.time.strftime("%d/%m/%y %H:%M"),
             item.entry.author or "",
             ", ".join(fields["categories"]),
             fields["severity"] or "",

@@ -52,7 +52,7 @@ def weekly_bars(weeks: Sequence[date], counts: Mapping[str, Sequence[int]]) -> M
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.spines[["top", "right"]].set_visible(False)
         if counts:
-            axes.legend(frameon=False, ncols=min(len(counts), 4), loc="upper left")
+            figure.legend(frameon=False, ncols=min(len(counts), 7), loc="outside upper right")
         else:
             axes.set_ylim(0, 1)
             axes.text(0.5, 0.5, "no flagged messages", ha="center", transform=axes.transAxes)

@@ -21,15 +21,16 @@ class Language:
     # One search that every system line passes, so that most messages are cleared at once.
     system_hint: re.Pattern[str]
 
-    def system_actor(self, text: str) -> tuple[bool, str | None]:
-        """Whether the text is one of WhatsApp's own lines, and who acted, where it says."""
+    def system_line(self, text: str) -> re.Match[str] | None:
+        """The match where the text is one of WhatsApp's own lines; its `actor` group, where
+        the pattern has one, is who acted."""
         if self.system_hint.search(text) is None:
-            return False, None
+            return None
         for pattern in self.system:
             found = pattern.fullmatch(text)
             if found is not None:
-                return True, found.groupdict().get("actor")
-        return False, None
+                return found
+        return None
 
     def subject(self, text: str) -> str | None:
         """The group's name, where a system line gives it (created, renamed)."""

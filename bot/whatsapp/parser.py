@@ -258,15 +258,19 @@ class _Builder:
 
     def _is_system(self, rest: str, author: str, first_text: str, iphone: bool) -> bool:
         if not iphone:
-            # Android writes no author on its own lines: the whole rest must read as one, by
-            # someone whose name has no ": " in it ("Sam: Ali left" is Sam's message).
-            is_system, actor = self.lang.system_actor(rest.translate(INVISIBLE))
-            return is_system and (actor is None or ": " not in actor)
+            # Android writes no author on its own lines: the whole rest must read as one, with
+            # the person who acted named before any ": " ("Sam: Ali left" is Sam's message).
+            clean = rest.translate(INVISIBLE)
+            found = self.lang.system_line(clean)
+            return found is not None and (
+                "actor" not in found.re.groupindex or found.end("actor") < clean.find(": ")
+            )
         # An iPhone "sends" its own lines from the group's name or the person who acted, and
         # puts a left-to-right mark before them.
-        is_system, actor = self.lang.system_actor(first_text.translate(INVISIBLE).strip())
-        if not is_system:
+        found = self.lang.system_line(first_text.translate(INVISIBLE).strip())
+        if found is None:
             return False
+        actor = found.groupdict().get("actor")
         actor_name = author_name(actor)[0] if actor is not None else None
         if (
             first_text.startswith("\u200e")
