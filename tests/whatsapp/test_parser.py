@@ -82,7 +82,9 @@ def test_android_24_hour() -> None:
 
 def test_android_12_hour_two_digit_years_bom_and_crlf() -> None:
     text = fixture_text("android_12h.txt")
-    assert text.startswith("\ufeff03/10/26") and "\r\n" in text and "\u202fpm" in text
+    assert text.startswith("\ufeff03/10/26")
+    assert "\r\n" in text
+    assert "\u202fpm" in text
     chat = parse(text, "android_12h.txt")
     assert rows(chat) == [
         (1, None, "2026-10-03T09:05:00", "system", ENCRYPTED + " Tap to learn more."),
@@ -274,5 +276,5 @@ def test_not_an_export_names_the_first_line_it_could_not_read(
 
 
 def test_an_empty_file_is_not_an_export() -> None:
-    with pytest.raises(NotAnExport, match="^empty.txt:1: not a WhatsApp chat export"):
+    with pytest.raises(NotAnExport, match=r"^empty\.txt:1: not a WhatsApp chat export"):
         parse("", "empty.txt")
