@@ -123,7 +123,9 @@ def test_scan_table_cuts_a_long_message_and_keeps_its_lines_apart(
     path = tmp_path / "long.jsonl"
     text = "Mrs Shah\nis a disgrace. " + "And another thing about the trip. " * 30
     path.write_text(json.dumps({"id": "long", "text": text}) + "\n", "utf-8")
-    code, out, _ = run(["scan", "--config", str(config_file), "--format", "table", str(path)], capsys)
+    code, out, _ = run(
+        ["scan", "--config", str(config_file), "--format", "table", str(path)], capsys
+    )
     assert code == 0
     cells = "".join(line.split("│")[6] for line in out.splitlines() if line.startswith("│"))
     shown = " ".join(cells.split())
