@@ -124,27 +124,28 @@ def write_jsonl(judged: Sequence[Judged], out: TextIO) -> None:
 
 
 def write_table(judged: Sequence[Judged], chat: Chat, console: Console) -> None:
-    """The flagged messages with author and time, as wide as the terminal."""
+    """The flagged messages with author and time, as wide as the terminal (the reasons too,
+    where it is wide enough for them)."""
+    reasons = console.width >= 120
     table = Table(expand=True, title=chat.name or None)
     table.add_column("line", no_wrap=True, justify="right")
     table.add_column("time", no_wrap=True)
-    table.add_column("author", overflow="fold", ratio=1)
-    table.add_column("categories", overflow="fold")
-    table.add_column("severity", no_wrap=True)
+    table.add_column("author", overflow="fold", ratio=1, min_width=10)
+    table.add_column("breach", overflow="fold", min_width=8)
     table.add_column("message", overflow="fold", ratio=3, min_width=16)
-    table.add_column("reasons", overflow="fold", ratio=2, min_width=12)
+    if reasons:
+        table.add_column("reasons", overflow="fold", ratio=2)
     flagged = [j for j in judged if j.flagged]
     for item in flagged:
         fields = verdict_fields(item.verdict)
-        table.add_row(
+        cells = [
             str(item.entry.line),
             item.entry.time.strftime("%d/%m/%y %H:%M"),
             item.entry.author or "",
-            ", ".join(fields["categories"]),
-            fields["severity"] or "",
+            f"{', '.join(fields['categories'])} ({fields['severity']})",
             Text(excerpt(item.entry.judged_text)),
-            "; ".join(fields["reasons"]),
-        )
+        ]
+        table.add_row(*cells, *(["; ".join(fields["reasons"])] if reasons else []))
     console.print(table)
     messages = sum(1 for j in judged if j.entry.kind != "system")
     console.print(f"{len(flagged)} of {messages} message(s) flagged")
