@@ -138,7 +138,7 @@ def write_table(judged: Sequence[Judged], chat: Chat, console: Console) -> None:
     flagged = [j for j in judged if j.flagged]
     for item in flagged:
         fields = verdict_fields(item.verdict)
-        cells = [
+        cells: list[str | Text] = [
             str(item.entry.line),
             item.entry.time.strftime("%d/%m/%y %H:%M"),
             item.entry.author or "",
