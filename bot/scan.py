@@ -14,7 +14,7 @@ from rich.text import Text
 from bot.config import Config, School
 from bot.moderator import build_profile
 from bot.whatsapp.archive import is_zip
-from bot.whatsapp.parser import INVISIBLE, header
+from bot.whatsapp.parser import clean, header
 from rules import RulesEngine
 from rules.model import Verdict
 
@@ -68,13 +68,13 @@ def detect_format(head: bytes, source: str) -> Literal["jsonl", "whatsapp"]:
     if is_zip(head):
         return "whatsapp"
     for number, line in enumerate(head.decode("utf-8", errors="replace").split("\n"), start=1):
-        if not line.translate(INVISIBLE).strip():
+        if not clean(line).strip():
             continue
         if header(line) is not None:
             return "whatsapp"
-        if line.translate(INVISIBLE).lstrip().startswith(("{", "[")):
+        if clean(line).lstrip().startswith(("{", "[")):
             return "jsonl"
-        shown = line.translate(INVISIBLE).strip()
+        shown = clean(line).strip()
         raise InputError(
             f"{source}:{number}: neither JSON lines nor a WhatsApp chat export: {shown[:60]!r}"
         )

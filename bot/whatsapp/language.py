@@ -11,45 +11,37 @@ import yaml
 
 
 @dataclass(frozen=True, slots=True)
-class Language:
-    name: str
-    system: tuple[re.Pattern[str], ...]
-    media: tuple[re.Pattern[str], ...]
-    deleted: tuple[re.Pattern[str], ...]
-    edited: str
-    export_names: tuple[re.Pattern[str], ...]
-    # One search that every system line passes, so that most messages are cleared at once.
-    system_hint: re.Pattern[str]
+class Patterns:
+    """Patterns matched against a whole text, behind one search for the words each needs, so
+    that most texts are cleared by one call."""
 
-    def system_line(self, text: str) -> re.Match[str] | None:
-        """The match where the text is one of WhatsApp's own lines; its `actor` group, where
-        the pattern has one, is who acted."""
-        if self.system_hint.search(text) is None:
+    patterns: tuple[re.Pattern[str], ...]
+    hint: re.Pattern[str]
+
+    @classmethod
+    def compile(cls, patterns: list[str]) -> Patterns:
+        return cls(tuple(re.compile(p) for p in patterns), _hint(patterns))
+
+    def match(self, text: str) -> re.Match[str] | None:
+        if self.hint.search(text) is None:
             return None
-        for pattern in self.system:
+        for pattern in self.patterns:
             found = pattern.fullmatch(text)
             if found is not None:
                 return found
         return None
 
-    def subject(self, text: str) -> str | None:
-        """The group's name, where a system line gives it (created, renamed)."""
-        for pattern in self.system:
-            found = pattern.fullmatch(text)
-            if found is not None:
-                return found.groupdict().get("subject")
-        return None
 
-    def media_file(self, line: str) -> tuple[bool, str | None]:
-        """Whether the line stands for media, and the attached file's name where it has one."""
-        for pattern in self.media:
-            found = pattern.fullmatch(line)
-            if found is not None:
-                return True, found.groupdict().get("file")
-        return False, None
-
-    def is_deleted(self, text: str) -> bool:
-        return any(pattern.fullmatch(text) for pattern in self.deleted)
+@dataclass(frozen=True, slots=True)
+class Language:
+    name: str
+    # WhatsApp's own lines; an `actor` group, where a pattern has one, is who acted, and a
+    # `subject` group the name the group was given.
+    system: Patterns
+    media: Patterns  # a `file` group names the attached file
+    deleted: Patterns
+    edited: str
+    export_names: tuple[re.Pattern[str], ...]
 
     def chat_name(self, file_stem: str) -> str | None:
         for pattern in self.export_names:
@@ -80,10 +72,9 @@ def language(code: str = "en") -> Language:
     )
     return Language(
         name=str(raw["language"]),
-        system=tuple(re.compile(p) for p in raw["system"]),
-        media=tuple(re.compile(p) for p in raw["media"]),
-        deleted=tuple(re.compile(p) for p in raw["deleted"]),
+        system=Patterns.compile(raw["system"]),
+        media=Patterns.compile(raw["media"]),
+        deleted=Patterns.compile(raw["deleted"]),
         edited=str(raw["edited"]),
         export_names=tuple(re.compile(p) for p in raw["export_names"]),
-        system_hint=_hint(list(raw["system"])),
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from itertools import pairwise
 from typing import Literal
 
@@ -29,6 +29,7 @@ INVISIBLE = dict.fromkeys(
     map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
 )
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+_ANY_MARK = re.compile(f"[{_MARKS}]")
 
 _SPACE = "[ \u202f\u00a0]"
 _DATE = r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
@@ -91,7 +92,19 @@ class _Raw:
 
 def header(line: str) -> re.Match[str] | None:
     """The date, time and the rest of a line that starts an entry; None for a continuation."""
-    return _IPHONE.match(line) or _ANDROID.match(line)
+    first = line[:1]
+    if first.isdigit():
+        return _ANDROID.match(line)
+    if first == "[":
+        return _IPHONE.match(line)
+    if first in _MARKS and first:
+        return _IPHONE.match(line) or _ANDROID.match(line)
+    return None
+
+
+def clean(text: str) -> str:
+    """The text without invisible marks (most texts have none: checked first, in one call)."""
+    return text.translate(INVISIBLE) if _ANY_MARK.search(text) else text
 
 
 def parse(
@@ -140,7 +153,7 @@ def _split(text: str, source: str) -> list[_Raw]:
             raws.append(_Raw(number, found, [found["rest"]]))
         elif raws:
             raws[-1].lines.append(line)
-        elif line.translate(INVISIBLE).strip():
+        elif clean(line).strip():
             raise NotAnExport(f"{source}:{number}: not a WhatsApp chat export: {_quote(line)}")
     if not raws:
         raise NotAnExport(f"{source}:1: not a WhatsApp chat export: no dated message in it")
@@ -148,7 +161,7 @@ def _split(text: str, source: str) -> list[_Raw]:
 
 
 def _quote(line: str, limit: int = 60) -> str:
-    line = line.translate(INVISIBLE).strip()
+    line = clean(line).strip()
     return repr(line if len(line) <= limit else line[: limit - 1] + "…")
 
 
@@ -181,26 +194,23 @@ def _disorder(dates: list[tuple[int, int, int]]) -> int:
 
 
 def _time(found: re.Match[str], day_first: bool) -> datetime | None:
-    a, b, year = int(found["a"]), int(found["b"]), int(found["y"])
-    day, month = (a, b) if day_first else (b, a)
-    hour, minute, second = int(found["h"]), int(found["mi"]), int(found["s"] or 0)
-    half = found["ap"]
+    a, b, year, hour, minute, second, half = found.group("a", "b", "y", "h", "mi", "s", "ap")
+    day, month = (int(a), int(b)) if day_first else (int(b), int(a))
+    h = int(hour)
     if half is not None:
-        if not 1 <= hour <= 12:
+        if not 1 <= h <= 12:
             return None
-        hour = hour % 12 + (12 if half in "pP" else 0)
+        h = h % 12 + (12 if half in "pP" else 0)
+    y = int(year)
     try:
-        return datetime.combine(
-            date(year + 2000 if year < 100 else year, month, day),
-            datetime.min.time().replace(hour=hour, minute=minute, second=second),
-        )
+        return datetime(y + 2000 if y < 100 else y, month, day, h, int(minute), int(second or 0))
     except ValueError:
         return None
 
 
 def author_name(raw: str) -> tuple[str, bool]:
     """The author without invisible marks, and whether they were marked "~" (unsaved)."""
-    name = raw.translate(INVISIBLE).strip()
+    name = clean(raw).strip()
     if name.startswith("~"):
         return name[1:].strip(), True
     return name, False
@@ -254,20 +264,20 @@ class _Builder:
         if self._is_system(rest, author, first_text, iphone):
             # An iPhone's own line is "sent" by someone; Android's has no author to cut off.
             return self._system(raw.number, when, said if iphone else whole)
-        return self._message(raw.number, when, author, unsaved, said.translate(INVISIBLE))
+        return self._message(raw.number, when, author, unsaved, clean(said))
 
     def _is_system(self, rest: str, author: str, first_text: str, iphone: bool) -> bool:
         if not iphone:
             # Android writes no author on its own lines: the whole rest must read as one, with
             # the person who acted named before any ": " ("Sam: Ali left" is Sam's message).
-            clean = rest.translate(INVISIBLE)
-            found = self.lang.system_line(clean)
+            text = clean(rest)
+            found = self.lang.system.match(text)
             return found is not None and (
-                "actor" not in found.re.groupindex or found.end("actor") < clean.find(": ")
+                "actor" not in found.re.groupindex or found.end("actor") < text.find(": ")
             )
         # An iPhone "sends" its own lines from the group's name or the person who acted, and
         # puts a left-to-right mark before them.
-        found = self.lang.system_line(first_text.translate(INVISIBLE).strip())
+        found = self.lang.system.match(clean(first_text).strip())
         if found is None:
             return False
         actor = found.groupdict().get("actor")
@@ -285,8 +295,9 @@ class _Builder:
         return False
 
     def _system(self, number: int, when: datetime, text: str) -> Entry:
-        text = text.translate(INVISIBLE).strip()
-        subject = self.lang.subject(text)
+        text = clean(text).strip()
+        found = self.lang.system.match(text)
+        subject = found.groupdict().get("subject") if found is not None else None
         if subject:
             self.subject = subject
             self.group_names.add(subject)
@@ -297,11 +308,12 @@ class _Builder:
         body = text.rstrip()
         if body.endswith(self.lang.edited):
             text, edited = body[: -len(self.lang.edited)].rstrip(), True
-        if self.lang.is_deleted(text.strip()):
+        if self.lang.deleted.match(text.strip()) is not None:
             return Entry(number, author, when, "deleted", text.strip(), edited, unsaved)
-        is_media, attachment = self.lang.media_file(text.partition("\n")[0].strip())
-        if not is_media:
+        media = self.lang.media.match(text.partition("\n")[0].strip())
+        if media is None:
             return Entry(number, author, when, "message", text, edited, unsaved)
+        attachment = media.groupdict().get("file")
         if attachment is not None:
             attachment = attachment.strip()
             if self.attachments is not None and attachment not in self.attachments:
