@@ -6,6 +6,8 @@ import asyncio
 import io
 import json
 import stat
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -253,3 +255,18 @@ def test_a_large_export_shows_progress_on_a_terminal_and_shares_the_work(
     assert quiet.getvalue() == ""  # not a terminal: no bar
     assert [j.verdict for j in shared] == [j.verdict for j in alone]
     assert sum(j.flagged for j in shared) == 6
+
+
+def test_report_libraries_are_loaded_only_for_a_report(config_file: Path) -> None:
+    argv = ["scan", "--config", str(config_file), str(FIXTURES / "iphone_12h.txt")]
+    script = (
+        "import sys, contextlib, io\n"
+        "from bot.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main({argv!r})\n"
+        "print(code, 'matplotlib' in sys.modules, 'jinja2' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["0", "False", "False"]
