@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, NoReturn, TypeVar
 
 from bot.config import Config, ConfigError, School, load_config, warnings
 from bot.store import Session, Store
@@ -212,17 +212,18 @@ def _scan(args: argparse.Namespace) -> int:
         school = choose_school(config, args.school, args.config)
     except InputError as exc:
         raise CliError(str(exc)) from None
-    source = "<stdin>" if args.input == "-" else args.input
+    given = _Input(args.input)
+    source = given.source
     try:
-        kind = args.input_format or detect_format(_read_head(args.input), source)
+        kind = args.input_format or detect_format(given.head(), source)
     except InputError as exc:
         raise CliError(str(exc)) from None
     if kind == "whatsapp":
-        return _scan_whatsapp(args, config, school, source)
+        return _scan_whatsapp(args, config, school, given)
     if args.format == "html" or args.record:
         raise CliError(f"{source}: --format html and --record are for a WhatsApp chat export")
     try:
-        text = _read_all(args.input).decode("utf-8")
+        text = given.data().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CliError(f"{source}: cannot read: {exc}") from None
     items, problems = read_items(io.StringIO(text), source)
@@ -236,42 +237,47 @@ def _scan(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-_STDIN_LIMIT = 256 * 1024 * 1024
-_stdin_data: bytes | None = None
+class _Input:
+    """INPUT, read once: a file by name, or standard input (kept in memory, up to a limit)."""
 
+    STDIN_LIMIT = 256 * 1024 * 1024
+    HEAD = 65536
 
-def _read_all(path: str) -> bytes:
-    """INPUT's bytes (standard input is read once and kept)."""
-    global _stdin_data
-    if path != "-":
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.source = "<stdin>" if name == "-" else name
+        self._data: bytes | None = None
+
+    def head(self) -> bytes:
+        """The first bytes, enough to tell what the input is."""
+        if self.name == "-":
+            return self.data()[: self.HEAD]
+        with self.open_file() as handle:
+            return handle.read(self.HEAD)
+
+    def data(self) -> bytes:
+        if self._data is None:
+            if self.name != "-":
+                with self.open_file() as handle:
+                    self._data = handle.read()
+            else:
+                stream = getattr(sys.stdin, "buffer", None)
+                data = stream.read(self.STDIN_LIMIT + 1) if stream else sys.stdin.read().encode()
+                if len(data) > self.STDIN_LIMIT:
+                    raise CliError("<stdin>: more than 256 MB; give the file's name instead")
+                self._data = data
+        return self._data
+
+    def open_file(self) -> BinaryIO:
         try:
-            return Path(path).read_bytes()
+            return open(self.name, "rb")
         except FileNotFoundError:
-            raise CliError(f"{path}: no such file") from None
+            raise CliError(f"{self.name}: no such file") from None
         except OSError as exc:
-            raise CliError(f"{path}: cannot read: {exc}") from None
-    if _stdin_data is None:
-        stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
-        data = stream.read(_STDIN_LIMIT + 1) if stream else sys.stdin.read().encode("utf-8")
-        if len(data) > _STDIN_LIMIT:
-            raise CliError("<stdin>: more than 256 MB; give the file's name instead")
-        _stdin_data = data
-    return _stdin_data
+            raise CliError(f"{self.name}: cannot read: {exc}") from None
 
 
-def _read_head(path: str) -> bytes:
-    if path == "-":
-        return _read_all(path)[:65536]
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(65536)
-    except FileNotFoundError:
-        raise CliError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise CliError(f"{path}: cannot read: {exc}") from None
-
-
-def _scan_whatsapp(args: argparse.Namespace, config: Config, school: School, source: str) -> int:
+def _scan_whatsapp(args: argparse.Namespace, config: Config, school: School, given: _Input) -> int:
     from datetime import datetime
 
     from rich.console import Console
@@ -287,14 +293,15 @@ def _scan_whatsapp(args: argparse.Namespace, config: Config, school: School, sou
     from bot.whatsapp_scan import judge, notes, write_jsonl, write_table
     from rules import RulesEngine
 
+    source = given.source
     if args.format == "html" and not args.out:
         raise CliError("--format html needs --out FILE for the report")
     try:
-        if args.input != "-" and is_zip(_read_head(args.input)):
-            with open(args.input, "rb") as handle:
+        if given.name != "-" and is_zip(given.head()):
+            with given.open_file() as handle:  # a zip with media is read from disk, not memory
                 export = read_zip_export(handle, source)
         else:
-            data = _read_all(args.input)
+            data = given.data()
             export = (
                 read_zip_bytes(data, source) if is_zip(data) else read_text_export(data, source)
             )
