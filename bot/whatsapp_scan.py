@@ -8,8 +8,8 @@ import json
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TextIO
@@ -65,40 +65,49 @@ def judge(
     large = len(todo) > LARGE_EXPORT
     workers = (processes or os.cpu_count() or 1) if large else 1
     bar = progress is not None and progress.is_terminal and large
-    with Progress(console=progress, transient=True, disable=not bar) as shown:
+    with (
+        _evaluator(engine, profile, workers) as evaluate,
+        Progress(console=progress, transient=True, disable=not bar) as shown,
+    ):
         task = shown.add_task("Checking messages", total=len(todo))
-        for index, verdict in _evaluate(engine, profile, [(i, texts[i]) for i in todo], workers):
+        for index, verdict in evaluate([(i, texts[i]) for i in todo]):
             verdicts[index] = verdict
             shown.advance(task)
     return [Judged(entry, verdict) for entry, verdict in zip(chat.entries, verdicts, strict=True)]
 
 
+Evaluate = Callable[[list[tuple[int, str]]], Iterator[tuple[int, Verdict]]]
 # The engine and profile a forked worker inherits: built once in the parent, not pickled.
 _WORKER: tuple[RulesEngine, SchoolProfile] | None = None
 
 
-def _evaluate_chunk(chunk: Sequence[tuple[int, str]]) -> list[tuple[int, Verdict]]:
+@contextmanager
+def _evaluator(engine: RulesEngine, profile: SchoolProfile, workers: int) -> Iterator[Evaluate]:
+    """Judges (index, text) pairs in order, in this process or shared among `workers`."""
+    global _WORKER
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield lambda work: ((index, engine.evaluate(text, profile)) for index, text in work)
+        return
+    _WORKER = (engine, profile)
+    try:
+        # The workers fork here, before the progress bar starts a thread.
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield lambda work: (
+                pair for done in pool.imap(_evaluate_chunk, _chunks(work)) for pair in done
+            )
+    finally:
+        _WORKER = None
+
+
+def _chunks(work: list[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
+    for start in range(0, len(work), _CHUNK):
+        yield work[start : start + _CHUNK]
+
+
+def _evaluate_chunk(chunk: list[tuple[int, str]]) -> list[tuple[int, Verdict]]:
     assert _WORKER is not None
     engine, profile = _WORKER
     return [(index, engine.evaluate(text, profile)) for index, text in chunk]
-
-
-def _evaluate(
-    engine: RulesEngine, profile: SchoolProfile, work: list[tuple[int, str]], workers: int
-) -> Iterator[tuple[int, Verdict]]:
-    global _WORKER
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for index, text in work:
-            yield index, engine.evaluate(text, profile)
-        return
-    _WORKER = (engine, profile)
-    chunks = [work[i : i + _CHUNK] for i in range(0, len(work), _CHUNK)]
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for done in pool.map(_evaluate_chunk, chunks):
-                yield from done
-    finally:
-        _WORKER = None
 
 
 # ---- output ----
