@@ -334,6 +334,7 @@ def _scan_whatsapp(args: argparse.Namespace, config: Config, school: School, giv
             chat_name=chat_name,
             source=export.source,
             generated_at=datetime.now(config.settings_for(school).zone),
+            unread=export.problems,
         )
         write_private(Path(args.out), page)
         print(f"schoolgate: report written to {args.out}", file=sys.stderr)

@@ -34,7 +34,10 @@ def report_html(
     chat_name: str,
     source: str,
     generated_at: datetime,
+    unread: Sequence[str] = (),
 ) -> str:
+    """The report as one HTML page; `unread` says what of the file could not be read, besides
+    what the parser noted."""
     said = [j for j in judged if j.entry.kind != "system"]
     position = {id(j): i for i, j in enumerate(said)}
     flagged = [j for j in said if j.flagged]
@@ -55,7 +58,7 @@ def report_html(
         authors=_authors(said),
         chart=_chart(flagged, min(times).date(), max(times).date()),
         colours=COLOURS,
-        notes=notes(chat),
+        notes=[*unread, *notes(chat)],
         generated_at=generated_at,
     )
 

@@ -270,3 +270,25 @@ def test_report_libraries_are_loaded_only_for_a_report(config_file: Path) -> Non
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["0", "False", "False"]
+
+
+def test_what_could_not_be_read_is_said_on_stderr_and_in_the_report(
+    config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "WhatsApp Chat with Year 1.txt"
+    path.write_bytes(b"14/09/2026, 21:40 - Ana: caf\xe9 at 9?\n31/02/2026, 21:41 - Ben: (sic)\n")
+    code, out, err = scan([str(path)], config_file, capsys)
+    assert code == 0
+    assert [json.loads(line)["text"] for line in out.splitlines()] == [
+        "caf\ufffd at 9?\n31/02/2026, 21:41 - Ben: (sic)"
+    ]
+    assert err.splitlines() == [
+        "schoolgate: note: some bytes are not UTF-8 text; they are shown as �",
+        "schoolgate: note: line 2: no such date or time; read as part of the message before",
+    ]
+    report = tmp_path / "r.html"
+    code, _, _ = scan(["--format", "html", "--out", str(report), str(path)], config_file, capsys)
+    page = report.read_text("utf-8")
+    assert "Year 1" in page
+    assert "some bytes are not UTF-8 text" in page
+    assert "line 2: no such date or time" in page
