@@ -61,7 +61,10 @@ def _hint(patterns: list[str]) -> re.Pattern[str]:
             if shorter == literal:
                 break
             literal = shorter
-        words.add(max(re.findall(r"[\w'-]+", literal), key=len))
+        required = re.findall(r"[\w'-]+", literal)
+        if not required:
+            raise ValueError(f"pattern {pattern!r} needs a word outside any group")
+        words.add(max(required, key=len))
     return re.compile("|".join(re.escape(w) for w in sorted(words)))
 
 

@@ -278,3 +278,41 @@ def test_not_an_export_names_the_first_line_it_could_not_read(
 def test_an_empty_file_is_not_an_export() -> None:
     with pytest.raises(NotAnExport, match=r"^empty\.txt:1: not a WhatsApp chat export"):
         parse("", "empty.txt")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "You created group “Year 2 Parents”",
+        "You added Ali Khan",
+        "You were added",
+        "Ali Khan was removed",
+        "You're now an admin",
+        "Ali Khan is no longer an admin",
+        "Ali Khan changed the group description",
+        "Ali Khan changed the settings so only admins can send messages to this group",
+        "Ali Khan changed the group name from “Y2” to “Year 2: all parents”",
+        "Ali Khan changed their phone number to a new number. Tap to message or add the number.",
+        "+44 7700 900123 changed to +44 7700 900789",
+        "Ali Khan joined from the community",
+        "Ali Khan pinned a message",
+        "Ali Khan turned on disappearing messages. New messages will disappear after 7 days.",
+        "Your security code with Ali Khan changed. Tap to learn more.",
+        "Missed group video call",
+        "Ali Khan started a call",
+    ],
+)
+def test_whatsapps_own_lines_in_english(line: str) -> None:
+    android, iphone = (
+        parse(f"14/09/2026, 21:37 - {line}\n", "a.txt").entries[0],
+        parse(f"[14/09/2026, 21:37:00] Year 2 Parents: \u200e{line}\n", "i.txt").entries[0],
+    )
+    assert (android.kind, android.author, android.text) == ("system", None, line)
+    assert (iphone.kind, iphone.author, iphone.text) == ("system", None, line)
+
+
+def test_a_message_the_phone_never_received_is_not_judged() -> None:
+    (entry,) = parse(
+        "14/09/2026, 21:37 - Ali: Waiting for this message. This may take a while.\n", "a.txt"
+    ).entries
+    assert (entry.kind, entry.judged_text) == ("deleted", "")
