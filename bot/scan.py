@@ -115,10 +115,17 @@ def scan(
         yield item, engine.evaluate(item.text, profile)
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder for every line, not one per line
+
+
+def write_rows(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """One JSON object per line."""
+    for row in rows:
+        out.write(_JSON.encode(row) + "\n")
+
+
 def write_jsonl(results: Iterable[tuple[Item, Verdict]], out: TextIO) -> None:
-    for item, verdict in results:
-        row = {"id": item.id, **verdict_fields(verdict)}
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_rows(({"id": item.id, **verdict_fields(verdict)} for item, verdict in results), out)
 
 
 def excerpt(text: str, limit: int = 200) -> str:

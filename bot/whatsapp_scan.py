@@ -4,7 +4,6 @@ lines or a table, and the flagged ones recorded as incidents of a `whatsapp` cha
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 from collections import Counter
@@ -23,7 +22,7 @@ from bot.clock import Clock
 from bot.config import School
 from bot.model import ChatMessage, ChatRef, UserRef
 from bot.moderator import build_profile, finding_data, new_key
-from bot.scan import excerpt, verdict_fields
+from bot.scan import excerpt, verdict_fields, write_rows
 from bot.store import NewIncident, Store
 from bot.whatsapp.parser import Chat, Entry
 from rules import RulesEngine, SchoolProfile
@@ -128,8 +127,7 @@ def row(judged: Judged) -> dict[str, Any]:
 
 
 def write_jsonl(judged: Sequence[Judged], out: TextIO) -> None:
-    for item in judged:
-        out.write(json.dumps(row(item), ensure_ascii=False) + "\n")
+    write_rows(map(row, judged), out)
 
 
 def write_table(judged: Sequence[Judged], chat: Chat, console: Console) -> None:

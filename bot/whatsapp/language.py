@@ -20,7 +20,7 @@ class Patterns:
 
     @classmethod
     def compile(cls, patterns: list[str]) -> Patterns:
-        return cls(tuple(re.compile(p) for p in patterns), _hint(patterns))
+        return cls(tuple(re.compile(p) for p in patterns), _search(_required_words(patterns)))
 
     def match(self, text: str) -> re.Match[str] | None:
         if self.hint.search(text) is None:
@@ -42,6 +42,9 @@ class Language:
     deleted: Patterns
     edited: str
     export_names: tuple[re.Pattern[str], ...]
+    # A search for every word any system line, placeholder or deletion needs: a text it does
+    # not find is plainly a message.
+    wording: re.Pattern[str]
 
     def chat_name(self, file_stem: str) -> str | None:
         for pattern in self.export_names:
@@ -51,8 +54,8 @@ class Language:
         return None
 
 
-def _hint(patterns: list[str]) -> re.Pattern[str]:
-    """A search for the longest word each pattern always needs (outside any group)."""
+def _required_words(patterns: list[str]) -> set[str]:
+    """The longest word each pattern always needs (outside any group)."""
     words = set()
     for pattern in patterns:
         literal = re.sub(r"\\.|\[[^\]]*\]", " ", pattern)
@@ -65,6 +68,10 @@ def _hint(patterns: list[str]) -> re.Pattern[str]:
         if not required:
             raise ValueError(f"pattern {pattern!r} needs a word outside any group")
         words.add(max(required, key=len))
+    return words
+
+
+def _search(words: set[str]) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(w) for w in sorted(words)))
 
 
@@ -80,4 +87,7 @@ def language(code: str = "en") -> Language:
         deleted=Patterns.compile(raw["deleted"]),
         edited=str(raw["edited"]),
         export_names=tuple(re.compile(p) for p in raw["export_names"]),
+        wording=_search(
+            set().union(*(_required_words(raw[part]) for part in ("system", "media", "deleted")))
+        ),
     )

@@ -128,9 +128,7 @@ def parse(
     builder = _Builder(lang, source, attachments, chat_name)
     for raw in raws:
         builder.add(raw, day_first)
-    layout: Literal["android", "iphone"] = (
-        "iphone" if _IPHONE.match(raws[0].header.string) else "android"
-    )
+    layout: Literal["android", "iphone"] = "iphone" if raws[0].header.re is _IPHONE else "android"
     return Chat(
         entries=tuple(builder.entries),
         name=chat_name or builder.subject or builder.group_sender,
@@ -254,13 +252,15 @@ class _Builder:
 
     def _entry(self, raw: _Raw, when: datetime) -> Entry:
         rest = raw.header["rest"]
-        whole = "\n".join(raw.lines)
+        whole = "\n".join(raw.lines) if len(raw.lines) > 1 else rest
         author_part, colon, first_text = rest.partition(": ")
-        iphone = raw.header.string.lstrip(_MARKS).startswith("[")
         if not colon:
             return self._system(raw.number, when, whole)
         author, unsaved = author_name(author_part)
         said = whole[len(author_part) + 2 :]
+        if self.lang.wording.search(rest) is None:  # none of WhatsApp's own words: a message
+            return self._message(raw.number, when, author, unsaved, clean(said), plain=True)
+        iphone = raw.header.re is _IPHONE
         if self._is_system(rest, author, first_text, iphone):
             # An iPhone's own line is "sent" by someone; Android's has no author to cut off.
             return self._system(raw.number, when, said if iphone else whole)
@@ -303,11 +303,22 @@ class _Builder:
             self.group_names.add(subject)
         return Entry(number, None, when, "system", text)
 
-    def _message(self, number: int, when: datetime, author: str, unsaved: bool, text: str) -> Entry:
+    def _message(
+        self,
+        number: int,
+        when: datetime,
+        author: str,
+        unsaved: bool,
+        text: str,
+        *,
+        plain: bool = False,
+    ) -> Entry:
         edited = False
         body = text.rstrip()
         if body.endswith(self.lang.edited):
             text, edited = body[: -len(self.lang.edited)].rstrip(), True
+        if plain:
+            return Entry(number, author, when, "message", text, edited, unsaved)
         if self.lang.deleted.match(text.strip()) is not None:
             return Entry(number, author, when, "deleted", text.strip(), edited, unsaved)
         media = self.lang.media.match(text.partition("\n")[0].strip())
