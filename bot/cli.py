@@ -313,6 +313,8 @@ def _scan_whatsapp(args: argparse.Namespace, config: Config, school: School, giv
         )
     except (ExportError, NotAnExport) as exc:
         raise CliError(str(exc)) from None
+    if args.record and not (args.chat or chat.name):
+        raise CliError(f"{source}: the export does not name its chat; give --chat NAME to record")
     chat_name = args.chat or chat.name or Path(source).stem
     judged = judge(chat, school, RulesEngine(), progress=Console(stderr=True))
     if args.record:

@@ -292,3 +292,19 @@ def test_what_could_not_be_read_is_said_on_stderr_and_in_the_report(
     assert "Year 1" in page
     assert "some bytes are not UTF-8 text" in page
     assert "line 2: no such date or time" in page
+
+
+def test_recording_needs_a_chat_name_the_export_does_not_give(
+    config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "history.sqlite3"
+    unnamed = str(FIXTURES / "android_12h.txt")  # no subject line, no WhatsApp file name
+    code, _, err = scan(["--record", "--db", str(db), unnamed], config_file, capsys)
+    assert one_error(code, err) == (
+        f"schoolgate: {unnamed}: the export does not name its chat; give --chat NAME to record"
+    )
+    assert not db.exists()
+    code, _, err = scan(
+        ["--record", "--db", str(db), str(FIXTURES / "iphone_24h.txt")], config_file, capsys
+    )
+    assert "1 incident(s) of whatsapp chat 'Year 4 Parents' stored" in err
