@@ -135,6 +135,12 @@ def test_the_report_renders_with_its_chart_and_no_network(
     assert "<svg" in dom
     assert "Oakfield Year 3 Parents" in dom
     assert dom.count('class="incident ') == 3
+
+    pdf = tmp_path / "report.pdf"
+    open_in_chromium(chromium, report, proxy, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    pages = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf.read_bytes())
+    assert pages
+    assert {(round(float(w)), round(float(h))) for w, h in pages} == {(595, 842)}  # A4
     assert proxy.page_requests() == []
 
 
