@@ -344,9 +344,10 @@ def _scan_whatsapp(args: argparse.Namespace, config: Config, school: School, giv
         write_table(judged, chat, Console())
     else:
         write_jsonl(judged, sys.stdout)
-    if args.format != "table":
-        for note in [*export.problems, *notes(chat)]:
-            print(f"schoolgate: note: {note}", file=sys.stderr)
+    # The table ends with the parser's notes itself; what the file held that was not text is
+    # said here whatever the format.
+    for note in [*export.problems, *(notes(chat) if args.format != "table" else [])]:
+        print(f"schoolgate: note: {note}", file=sys.stderr)
     return 0
 
 
