@@ -42,12 +42,14 @@ def chromium() -> str:
 
 
 class RecordingProxy:
-    """A proxy on 127.0.0.1 that answers nothing and notes the first line of each request."""
+    """A proxy on 127.0.0.1 that answers nothing and notes the first line of each request.
+    A connection that closes without a request (Chromium opens some ahead of need) is none."""
 
     def __init__(self) -> None:
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.requests: list[str] = []
+        self._handlers: list[threading.Thread] = []
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -56,15 +58,23 @@ class RecordingProxy:
                 client, _ = self.server.accept()
             except OSError:
                 return
-            with client:
-                client.settimeout(5)
-                try:
-                    first = client.recv(4096).split(b"\r\n", 1)[0]
-                except OSError:
-                    first = b"?"
+            handler = threading.Thread(target=self._read, args=(client,), daemon=True)
+            self._handlers.append(handler)
+            handler.start()
+
+    def _read(self, client: socket.socket) -> None:
+        with client:
+            client.settimeout(60)
+            try:
+                first = client.recv(4096).split(b"\r\n", 1)[0]
+            except OSError:
+                first = b"(a connection that sent nothing for a minute)"
+            if first:
                 self.requests.append(first.decode("latin-1"))
 
     def page_requests(self) -> list[str]:
+        for handler in list(self._handlers):
+            handler.join(timeout=90)
         return [r for r in self.requests if not CHROMIUMS_OWN.search(r)]
 
 
