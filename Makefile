@@ -36,6 +36,7 @@ eval: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_rules
 	$(BIN)/python -m bench.bench_e2e
+	$(BIN)/python -m bench.bench_whatsapp
 
 # 10,000 messages on all three platforms, 30% of calls failing, the bot killed twice (minutes).
 soak: $(STAMP)

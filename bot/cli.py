@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
 import signal
@@ -11,14 +12,17 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, NoReturn, TypeVar
 
 from bot.backup import BackupError, backup
 from bot.clock import first_of
-from bot.config import Config, ConfigError, load_config, warnings
+from bot.config import Config, ConfigError, School, load_config, warnings
 from bot.platform import PlatformSetupError
 from bot.runlock import AlreadyRunning
 from bot.store import NewerDatabaseError, Session, Store
+
+if TYPE_CHECKING:
+    from bot.whatsapp_scan import Judged
 
 T = TypeVar("T")
 
@@ -95,16 +99,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_demo)
 
-    scan = commands.add_parser("scan", help="check messages from a JSONL file against the rules")
+    scan = commands.add_parser(
+        "scan", help="check a JSONL file of messages or a WhatsApp chat export against the rules"
+    )
     scan.add_argument("--config", required=True, metavar="FILE", help=CONFIG_HELP)
     scan.add_argument("--school", metavar="ID", help="needed when the config has several schools")
     scan.add_argument(
         "--format",
-        choices=["jsonl", "table"],
+        choices=["jsonl", "table", "html"],
         default="jsonl",
-        help="one JSON line per message (default), or a table to read",
+        help="one JSON line per message (default), a table to read, or an HTML report (--out)",
     )
-    scan.add_argument("input", metavar="INPUT", help="a .jsonl file of {id, text}, or - for stdin")
+    scan.add_argument(
+        "--input-format",
+        choices=["jsonl", "whatsapp"],
+        help="what INPUT is (default: found from its content)",
+    )
+    scan.add_argument("--out", metavar="FILE", help="where --format html writes the report")
+    scan.add_argument(
+        "--record",
+        action="store_true",
+        help="store a WhatsApp export's flagged messages as incidents (nothing is sent)",
+    )
+    scan.add_argument("--db", metavar="FILE", help="database for --record (default: the config's)")
+    scan.add_argument("--chat", metavar="NAME", help="the chat's name (default: from the export)")
+    scan.add_argument(
+        "input",
+        metavar="INPUT",
+        help="a .jsonl file of {id, text}, a WhatsApp export (.txt or .zip), or - for stdin",
+    )
     scan.set_defaults(handler=_scan)
 
     check = commands.add_parser("check-config", help="validate a config file and summarise it")
@@ -156,7 +179,7 @@ def _version() -> str:
 
 def _user(value: str) -> tuple[str, str]:
     platform, _, user_id = value.partition(":")
-    if platform not in ("telegram", "discord", "slack", "local") or not user_id:
+    if platform not in ("telegram", "discord", "slack", "local", "whatsapp") or not user_id:
         raise argparse.ArgumentTypeError(
             f"expected PLATFORM:ID such as telegram:1234, not {value!r}"
         )
@@ -234,30 +257,176 @@ def _demo(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from bot.scan import InputError, choose_school, read_items, scan, write_jsonl, write_table
+    from bot.scan import (
+        InputError,
+        choose_school,
+        detect_format,
+        read_items,
+        scan,
+        write_jsonl,
+        write_table,
+    )
     from rules import RulesEngine
 
     config = load_config(args.config)
     try:
         school = choose_school(config, args.school, args.config)
-        if args.input == "-":
-            items = read_items(sys.stdin, "<stdin>")
-        else:
-            try:
-                with open(args.input, encoding="utf-8") as handle:
-                    items = read_items(handle, args.input)
-            except FileNotFoundError:
-                raise CliError(f"{args.input}: no such file") from None
-            except (OSError, UnicodeDecodeError) as exc:
-                raise CliError(f"{args.input}: cannot read: {exc}") from None
     except InputError as exc:
         raise CliError(str(exc)) from None
+    given = _Input(args.input)
+    source = given.source
+    try:
+        kind = args.input_format or detect_format(given.head(), source)
+    except InputError as exc:
+        raise CliError(str(exc)) from None
+    if kind == "whatsapp":
+        return _scan_whatsapp(args, config, school, given)
+    if args.format == "html" or args.record:
+        raise CliError(f"{source}: --format html and --record are for a WhatsApp chat export")
+    try:
+        text = given.data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{source}: cannot read: {exc}") from None
+    items, problems = read_items(io.StringIO(text), source)
     results = scan(items, school, RulesEngine())
     if args.format == "table":
         write_table(results, Console())
     else:
         write_jsonl(results, sys.stdout)
+    for problem in problems:
+        print(f"schoolgate: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+class _Input:
+    """INPUT, read once: a file by name, or standard input (kept in memory, up to a limit)."""
+
+    STDIN_LIMIT = 256 * 1024 * 1024
+    HEAD = 65536
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.source = "<stdin>" if name == "-" else name
+        self._data: bytes | None = None
+
+    def head(self) -> bytes:
+        """The first bytes, enough to tell what the input is."""
+        if self.name == "-":
+            return self.data()[: self.HEAD]
+        with self.open_file() as handle:
+            return handle.read(self.HEAD)
+
+    def data(self) -> bytes:
+        if self._data is None:
+            if self.name != "-":
+                with self.open_file() as handle:
+                    self._data = handle.read()
+            else:
+                stream = getattr(sys.stdin, "buffer", None)
+                data = stream.read(self.STDIN_LIMIT + 1) if stream else sys.stdin.read().encode()
+                if len(data) > self.STDIN_LIMIT:
+                    raise CliError("<stdin>: more than 256 MB; give the file's name instead")
+                self._data = data
+        return self._data
+
+    def open_file(self) -> BinaryIO:
+        try:
+            return open(self.name, "rb")
+        except FileNotFoundError:
+            raise CliError(f"{self.name}: no such file") from None
+        except OSError as exc:
+            raise CliError(f"{self.name}: cannot read: {exc}") from None
+
+
+def _scan_whatsapp(args: argparse.Namespace, config: Config, school: School, given: _Input) -> int:
+    from datetime import datetime
+
+    from rich.console import Console
+
+    from bot.whatsapp.archive import (
+        ExportError,
+        is_zip,
+        read_text_export,
+        read_zip_bytes,
+        read_zip_export,
+    )
+    from bot.whatsapp.parser import NotAnExport, parse
+    from bot.whatsapp_scan import judge, notes, write_jsonl, write_table
+    from rules import RulesEngine
+
+    source = given.source
+    if args.format == "html" and not args.out:
+        raise CliError("--format html needs --out FILE for the report")
+    try:
+        if given.name != "-" and is_zip(given.head()):
+            with given.open_file() as handle:  # a zip with media is read from disk, not memory
+                export = read_zip_export(handle, source)
+        else:
+            data = given.data()
+            export = (
+                read_zip_bytes(data, source) if is_zip(data) else read_text_export(data, source)
+            )
+        chat = parse(
+            export.text,
+            export.source,
+            attachments=export.attachments,
+            chat_name=args.chat or export.chat_name,
+        )
+    except (ExportError, NotAnExport) as exc:
+        raise CliError(str(exc)) from None
+    if args.record and not (args.chat or chat.name):
+        raise CliError(f"{source}: the export does not name its chat; give --chat NAME to record")
+    chat_name = args.chat or chat.name or Path(source).stem
+    judged = judge(chat, school, RulesEngine(), progress=Console(stderr=True))
+    if args.record:
+        database = Path(args.db or config.storage.path)
+        stored, before = asyncio.run(_record(judged, database, config, school, chat_name))
+        print(
+            f"schoolgate: {database}: {stored} incident(s) of whatsapp chat {chat_name!r} "
+            f"stored, {before} already there",
+            file=sys.stderr,
+        )
+    if args.format == "html":
+        from bot.reports.render import write_private
+        from bot.reports.whatsapp import report_html
+
+        page = report_html(
+            chat,
+            judged,
+            school,
+            chat_name=chat_name,
+            source=export.source,
+            generated_at=datetime.now(config.settings_for(school).zone),
+            unread=export.problems,
+        )
+        write_private(Path(args.out), page)
+        print(f"schoolgate: report written to {args.out}", file=sys.stderr)
+    elif args.format == "table":
+        write_table(judged, chat, Console())
+    else:
+        write_jsonl(judged, sys.stdout)
+    # The table ends with the parser's notes itself; what the file held that was not text is
+    # said here whatever the format.
+    for note in [*export.problems, *(notes(chat) if args.format != "table" else [])]:
+        print(f"schoolgate: note: {note}", file=sys.stderr)
     return 0
+
+
+async def _record(
+    judged: list[Judged], database: Path, config: Config, school: School, chat_name: str
+) -> tuple[int, int]:
+    from bot.clock import SystemClock
+    from bot.whatsapp_scan import record
+
+    async with Store(database) as store:
+        return await record(
+            judged,
+            store,
+            school,
+            chat_name,
+            zone=config.settings_for(school).zone,
+            clock=SystemClock(),
+        )
 
 
 def _check_config(args: argparse.Namespace) -> int:

@@ -44,7 +44,7 @@ def new_key() -> str:
     return secrets.token_urlsafe(9)
 
 
-def _finding(finding: Finding) -> dict[str, Any]:
+def finding_data(finding: Finding) -> dict[str, Any]:
     data = asdict(finding)
     data["span"] = {"start": finding.span.start, "end": finding.span.end}
     return data
@@ -123,7 +123,7 @@ class Moderator:
                     message=message,
                     categories=tuple(verdict.categories),
                     severity=(verdict.severity.value if verdict.severity else "low"),
-                    findings=tuple(_finding(f) for f in verdict.findings),
+                    findings=tuple(finding_data(f) for f in verdict.findings),
                     offence_number=offence_number,
                     urgent=plan.decision.urgent,
                 ),

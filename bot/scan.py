@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bot.config import Config, School
 from bot.moderator import build_profile
+from bot.whatsapp.archive import is_zip
+from bot.whatsapp.parser import clean, header
 from rules import RulesEngine
 from rules.model import Verdict
 
@@ -26,25 +29,56 @@ class Item:
     text: str
 
 
-def read_items(lines: Iterable[str], source: str) -> list[Item]:
-    """Each non-blank line is a JSON object with `id` and `text` (other keys are ignored)."""
+def read_items(lines: Iterable[str], source: str) -> tuple[list[Item], list[str]]:
+    """Each non-blank line is a JSON object with `id` and `text` (other keys are ignored).
+
+    A broken line does not stop the rest: it is left out and described in the problems
+    returned ("source:line: why"), so one bad line costs one message, not the file."""
     items: list[Item] = []
+    problems: list[str] = []
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
+        if line.strip():
+            item = _item(line)
+            if isinstance(item, Item):
+                items.append(item)
+            else:
+                problems.append(f"{source}:{number}: {item}")
+    return items, problems
+
+
+def _item(line: str) -> Item | str:
+    """The line's message, or why it cannot be read."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON: {exc.msg}"
+    if not isinstance(data, dict):
+        return "expected a JSON object with 'id' and 'text'"
+    for key in ("id", "text"):
+        if key not in data:
+            return f"missing key '{key}'"
+    if not isinstance(data["text"], str):
+        return "'text' must be a string"
+    return Item(data["id"], data["text"])
+
+
+def detect_format(head: bytes, source: str) -> Literal["jsonl", "whatsapp"]:
+    """What the input is, from its first bytes: a zip, or a first line that starts with a date
+    and a time, is a WhatsApp export; a first line that starts like JSON is JSON lines."""
+    if is_zip(head):
+        return "whatsapp"
+    for number, line in enumerate(head.decode("utf-8", errors="replace").split("\n"), start=1):
+        if not clean(line).strip():
             continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{source}:{number}: not valid JSON: {exc.msg}") from None
-        if not isinstance(data, dict):
-            raise InputError(f"{source}:{number}: expected a JSON object with 'id' and 'text'")
-        for key in ("id", "text"):
-            if key not in data:
-                raise InputError(f"{source}:{number}: missing key '{key}'")
-        if not isinstance(data["text"], str):
-            raise InputError(f"{source}:{number}: 'text' must be a string")
-        items.append(Item(data["id"], data["text"]))
-    return items
+        if header(line) is not None:
+            return "whatsapp"
+        if clean(line).lstrip().startswith(("{", "[")):
+            return "jsonl"
+        shown = clean(line).strip()
+        raise InputError(
+            f"{source}:{number}: neither JSON lines nor a WhatsApp chat export: {shown[:60]!r}"
+        )
+    return "jsonl"
 
 
 def choose_school(config: Config, school_id: str | None, source: str) -> School:
@@ -60,9 +94,9 @@ def choose_school(config: Config, school_id: str | None, source: str) -> School:
     return school
 
 
-def result(item: Item, verdict: Verdict) -> dict[str, Any]:
+def verdict_fields(verdict: Verdict) -> dict[str, Any]:
+    """What `scan` says of a message, after the keys that say which message it is."""
     return {
-        "id": item.id,
         "flagged": verdict.flagged,
         "categories": [c.value for c in verdict.categories],
         "severity": verdict.severity.value if verdict.severity else None,
@@ -73,31 +107,55 @@ def result(item: Item, verdict: Verdict) -> dict[str, Any]:
     }
 
 
-def scan(items: Iterable[Item], school: School, engine: RulesEngine) -> Iterator[dict[str, Any]]:
+def scan(
+    items: Iterable[Item], school: School, engine: RulesEngine
+) -> Iterator[tuple[Item, Verdict]]:
     profile = build_profile(school)
     for item in items:
-        yield result(item, engine.evaluate(item.text, profile))
+        yield item, engine.evaluate(item.text, profile)
 
 
-def write_jsonl(results: Iterable[dict[str, Any]], out: TextIO) -> None:
-    for row in results:
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder for every line, not one per line
 
 
-def write_table(results: Iterable[dict[str, Any]], console: Console) -> None:
-    table = Table(show_lines=False)
-    for column in ("id", "flagged", "categories", "severity", "staff / pupils", "reasons"):
-        table.add_column(column, overflow="fold")
+def write_rows(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """One JSON object per line."""
+    for row in rows:
+        out.write(_JSON.encode(row) + "\n")
+
+
+def write_jsonl(results: Iterable[tuple[Item, Verdict]], out: TextIO) -> None:
+    write_rows(({"id": item.id, **verdict_fields(verdict)} for item, verdict in results), out)
+
+
+def excerpt(text: str, limit: int = 200) -> str:
+    """A message on one line for a table cell: line breaks shown as ⏎, cut at `limit`."""
+    flat = " ⏎ ".join(" ".join(line.split()) for line in text.strip().splitlines())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def write_table(results: Iterable[tuple[Item, Verdict]], console: Console) -> None:
+    """All messages, as wide as the terminal; the message column takes what is left over."""
+    table = Table(expand=True, show_lines=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("flagged", no_wrap=True)
+    table.add_column("categories", overflow="fold")
+    table.add_column("severity", no_wrap=True)
+    table.add_column("staff / pupils", overflow="fold")
+    table.add_column("message", overflow="fold", ratio=3)
+    table.add_column("reasons", overflow="fold", ratio=2)
     flagged = total = 0
-    for row in results:
+    for item, verdict in results:
         total += 1
-        flagged += row["flagged"]
+        flagged += verdict.flagged
+        row = verdict_fields(verdict)
         table.add_row(
-            str(row["id"]),
-            "[bold red]yes[/]" if row["flagged"] else "no",
+            str(item.id),
+            "[bold red]yes[/]" if verdict.flagged else "no",
             ", ".join(row["categories"]),
             row["severity"] or "",
             ", ".join(row["staff"] + row["pupils"]),
+            Text(excerpt(item.text)),
             "; ".join(row["reasons"]),
         )
     console.print(table)

@@ -95,13 +95,44 @@ def test_scan_reads_standard_input(
     assert json.loads(out)["staff"] == ["carter"]
 
 
-def test_scan_table(config_file: Path, messages: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_scan_table(
+    config_file: Path,
+    messages: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COLUMNS", "150")
     code, out, _ = run(
         ["scan", "--config", str(config_file), "--format", "table", str(messages)], capsys
     )
     assert code == 0
     assert "2 of 3 message(s) flagged" in out
     assert "carter" in out
+    table = [line for line in out.splitlines() if line[:1] in "┏┃┡│└"]
+    assert {len(line) for line in table} == {150}  # the terminal's width, all of it
+    assert "Mr Carter is useless and should be sacked" in out  # the message itself
+    assert "Is it swimming on Tuesday this week?" in out
+
+
+def test_scan_table_cuts_a_long_message_and_keeps_its_lines_apart(
+    config_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    path = tmp_path / "long.jsonl"
+    text = "Mrs Shah\nis a disgrace. " + "And another thing about the trip. " * 30
+    path.write_text(json.dumps({"id": "long", "text": text}) + "\n", "utf-8")
+    code, out, _ = run(
+        ["scan", "--config", str(config_file), "--format", "table", str(path)], capsys
+    )
+    assert code == 0
+    cells = "".join(line.split("│")[6] for line in out.splitlines() if line.startswith("│"))
+    shown = " ".join(cells.split())
+    assert shown.startswith("Mrs Shah ⏎ is a disgrace. And another thing")
+    assert shown.endswith("…")
+    assert len(shown) <= 200
 
 
 def test_scan_chooses_among_several_schools(
@@ -124,13 +155,17 @@ def test_scan_chooses_among_several_schools(
 
 
 @pytest.mark.parametrize(
-    ("content", "expected"),
+    ("content", "expected", "read"),
     [
-        ('{"id": 1, "text": "fine"}\n{"id": 2, "text": \n', "messages.jsonl:2: not valid JSON"),
-        ('{"id": 1}\n', "messages.jsonl:1: missing key 'text'"),
-        ('{"text": "no id"}\n', "messages.jsonl:1: missing key 'id'"),
-        ('{"id": 1, "text": 5}\n', "messages.jsonl:1: 'text' must be a string"),
-        ("[1, 2]\n", "messages.jsonl:1: expected a JSON object"),
+        (
+            '{"id": 1, "text": "fine"}\n{"id": 2, "text": \n',
+            "messages.jsonl:2: not valid JSON",
+            [1],
+        ),
+        ('{"id": 1}\n', "messages.jsonl:1: missing key 'text'", []),
+        ('{"text": "no id"}\n', "messages.jsonl:1: missing key 'id'", []),
+        ('{"id": 1, "text": 5}\n', "messages.jsonl:1: 'text' must be a string", []),
+        ("[1, 2]\n", "messages.jsonl:1: expected a JSON object", []),
     ],
 )
 def test_scan_input_errors(
@@ -138,13 +173,32 @@ def test_scan_input_errors(
     tmp_path: Path,
     content: str,
     expected: str,
+    read: list[object],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = tmp_path / "messages.jsonl"
     path.write_text(content, "utf-8")
     code, out, err = run(["scan", "--config", str(config_file), str(path)], capsys)
     assert one_error(code, err).startswith(f"schoolgate: {tmp_path}/{expected}")
-    assert out == ""
+    assert [json.loads(line)["id"] for line in out.splitlines()] == read
+
+
+def test_scan_reports_each_bad_line_and_checks_the_rest(
+    config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "messages.jsonl"
+    lines = [json.dumps(MESSAGES[0]), "{broken", json.dumps(MESSAGES[1]), '{"id": 9}']
+    path.write_text("\n".join([*lines, json.dumps(MESSAGES[2])]) + "\n", "utf-8")
+    code, out, err = run(["scan", "--config", str(config_file), str(path)], capsys)
+    assert code == 1
+    assert "Traceback" not in err
+    assert err.splitlines() == [
+        f"schoolgate: {path}:2: not valid JSON: Expecting property name enclosed in double quotes",
+        f"schoolgate: {path}:4: missing key 'text'",
+    ]
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in rows] == ["m1", 2, "m3"]
+    assert [r["flagged"] for r in rows] == [False, True, True]
 
 
 def test_scan_config_and_file_errors(
