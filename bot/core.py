@@ -182,7 +182,7 @@ class Core:
         school = self._config.school_for_chat(alert.chat.platform, alert.chat.chat_id)
         if school is None:
             return []
-        for contact in school.slt:
+        for contact in (*school.slt, *school.fallback):
             if contact.id_on(alert.recipient.platform) != alert.recipient.user_id:
                 continue
             for platform in self._platforms:

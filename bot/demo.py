@@ -18,6 +18,7 @@ from rich.text import Text
 
 from bot.app import App, LocalPlatform, Seen
 from bot.clock import ManualClock
+from bot.commands import parse_command
 from bot.config import Config, StorageSettings, parse_config
 from bot.model import Reply, UserRef
 
@@ -220,7 +221,7 @@ async def _interactive(demo: Demo) -> None:
         Panel(
             f"Type as someone: [bold]NAME: message[/] (names: {names}).\n"
             "Commands work too: [bold]okafor: /close too many arguments[/], [bold]ben: /reopen[/], "
-            "/status, /rules, /privacy.\n"
+            "/status, /rules, /privacy, /help.\n"
             "Press a button on the latest alert: [bold]okafor: press Close chat[/].\n"
             "[bold]quit[/] ends the demo.",
             title="Interactive demo",
@@ -237,7 +238,7 @@ async def _interactive(demo: Demo) -> None:
         key, text = key.strip().lower(), text.strip()
         if key not in PEOPLE or not text:
             console.print(f"[dim]Write NAME: message, with NAME one of {names}[/]")
-        elif text.startswith("/"):
+        elif parse_command(text) is not None:
             await demo.command(key, text)
         elif text.lower().startswith("press "):
             await demo.press(key, text[6:].strip())

@@ -67,11 +67,14 @@ def decide(
     )
 
 
-def alert_recipients(school: School, chat_platform: str, running: Sequence[str]) -> list[UserRef]:
-    """One DM per SLT contact: on the chat's own platform when they have an id there,
+def alert_recipients(
+    school: School, chat_platform: str, running: Sequence[str], named: Sequence[str] = ()
+) -> list[UserRef]:
+    """One DM per contact to alert (SLT, never the staff `named` by the message; see
+    `School.alerted_about`): on the chat's own platform when they have an id there,
     otherwise on the first running platform where they do."""
     recipients: list[UserRef] = []
-    for contact in school.slt:
+    for contact in school.alerted_about(named):
         order = [chat_platform, *(p for p in running if p != chat_platform)]
         for platform in order:
             user_id = contact.id_on(platform)
@@ -119,7 +122,10 @@ class Policy:
         chat_name = school.chat_name(chat)
         author = message.author
         actions: list[Action] = []
-        recipients = alert_recipients(school, chat.platform, self._running())
+        # Everyone the message names, criticised or not: "Mrs Okafor lied to my face" must not
+        # go to Mrs Okafor, nor "Mrs Okafor's number is ..." to her.
+        named = (*verdict.staff, *verdict.mentioned_staff)
+        recipients = alert_recipients(school, chat.platform, self._running(), named)
         if decision.remind:
             actions.append(
                 Remind(

@@ -219,8 +219,9 @@ def welcome(school: School) -> str:
 
 
 NOT_ALLOWED = (
-    "Sorry, only the school's senior leadership team and the group's admins can do that here. "
-    "This request has been noted."
+    "Sorry, only the school's senior leadership team can do that here (the group's admins "
+    "can close the chat in an emergency). This request has been noted. /help lists what you "
+    "can do."
 )
 ANONYMOUS = (
     "Sorry, I can't tell who you are while you post anonymously as the group. Please send the "
@@ -228,3 +229,53 @@ ANONYMOUS = (
 )
 NOT_A_SCHOOL_CHAT = "Please use this command in the class group chat it is about."
 UNKNOWN_ALERT = "This alert is no longer available; records are kept only for a limited time."
+
+
+# ---- help, and what an alert's decision looks like ------------------------------------
+
+COMMAND_HELP: dict[str, str] = {
+    "close": "/close [reason]: close the chat (in an emergency, for admins)",
+    "reopen": "/reopen: open the chat again",
+    "status": "/status: whether the chat is open, and who closed it",
+    "rules": "/rules: the school's code of conduct for this chat",
+    "privacy": "/privacy: what is kept about messages, and for how long",
+    "help": "/help: this list",
+}
+
+
+def help_text(commands: Sequence[str], *, unknown: str = "", prefix: str = "/") -> str:
+    """The commands a caller may use, in order; `unknown` is a command typed that is none of
+    ours. `prefix` is how the platform writes a command ("/schoolgate " on Slack)."""
+    lines = [f"Sorry, there is no {prefix}{unknown} command." if unknown else "Commands:"]
+    if unknown:
+        lines.append("You can use:")
+    lines += [f"\u2022 {COMMAND_HELP[c].replace('/', prefix, 1)}" for c in commands]
+    return "\n".join(lines)
+
+
+DECISIONS = {
+    "dismissed": "marked it as not a breach",
+    "deleted": "had the message deleted",
+    "closed": "closed the chat",
+}
+
+
+def decision(status: str, by: str, at: datetime, zone: ZoneInfo) -> str:
+    """Who decided an incident, what and when: replaces the buttons on its alerts."""
+    return f"Decided: {by or 'someone'} {DECISIONS.get(status, status)} on {when(at, zone)}."
+
+
+def already_decided(line: str) -> str:
+    return f"This has already been decided. {line}"
+
+
+def chat_state(
+    name: str, closed: bool, by: str, at: datetime | None, reason: str, zone: ZoneInfo
+) -> str:
+    if not closed:
+        return f"\u201c{name}\u201d is open."
+    text = f"\u201c{name}\u201d is closed"
+    if by:
+        text += f" (closed by {by}"
+        text += f" on {when(at, zone)})" if at else ")"
+    return text + (f": {reason}" if reason else ".")
