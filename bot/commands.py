@@ -142,8 +142,11 @@ class Commands:
         if command.name is CommandName.PRIVACY:
             days = self._config.settings_for(school).retention_days
             return Reply(texts.privacy(school.policy, days))
-        prefix = "/schoolgate " if command.chat.platform == "slack" else "/"
-        return Reply(help_for(roles, unknown=command.unknown, prefix=prefix))
+        if command.chat.platform != "slack":
+            return Reply(help_for(roles, unknown=command.unknown))
+        # Slack has one command; an archived channel takes none, so it can be named instead.
+        listed = help_for(roles, unknown=command.unknown, prefix="/schoolgate ")
+        return Reply(f"{listed}\n{texts.SLACK_CHANNEL_HINT}")
 
     async def _refuse(
         self,

@@ -253,6 +253,10 @@ def help_text(commands: Sequence[str], *, unknown: str = "", prefix: str = "/") 
     return "\n".join(lines)
 
 
+SLACK_CHANNEL_HINT = (
+    "In a direct message, name the channel first, e.g. /schoolgate reopen #year-4-parents."
+)
+
 DECISIONS = {
     "dismissed": "marked it as not a breach",
     "deleted": "had the message deleted",

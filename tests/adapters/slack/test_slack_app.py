@@ -261,15 +261,20 @@ async def test_reopen_with_an_admin_token_unarchives_and_posts_the_notice(
         assert posts_to(fake_slack, "D" + SLT) == []
 
 
-async def test_unknown_subcommand_gets_the_usage(
+async def test_unknown_subcommand_gets_the_commands_the_caller_may_use(
     fake_slack: FakeSlack, make_config: MakeConfig
 ) -> None:
     async with running(make_config()):
         await fake_slack.deliver("slash_commands", command_body(fake_slack, "dance", user=PARENT))
         await fake_slack.wait_for(lambda: bool(fake_slack.responses), "the usage")
-        [usage] = response_texts(fake_slack, "command-")
-        assert "/schoolgate" in usage
-        assert "close [reason]" in usage
+        await fake_slack.deliver("slash_commands", command_body(fake_slack, "help", user=SLT))
+        await fake_slack.wait_for(lambda: len(fake_slack.responses) == 2, "the help")
+        parent, slt = response_texts(fake_slack, "command-")
+        assert "Sorry, there is no /schoolgate dance command." in parent
+        assert "/schoolgate rules" in parent
+        assert "close" not in parent  # a parent may not, so is not told of it
+        assert "/schoolgate close [reason]" in slt
+        assert "name the channel first" in slt
 
 
 async def test_rate_limited_alert_is_delivered_once_after_retry_after(

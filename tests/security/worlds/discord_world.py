@@ -51,6 +51,7 @@ def build_servers(fake: FakeDiscord) -> Servers:
         # A parent at Riverside who leads Hillside.
         "slt_other": fake.add_member(guild, "mr-obi"),
         "admin_this": fake.add_member(guild, "mr-hughes"),
+        "dsl_this": fake.add_member(guild, "mrs-dee"),
         "role_admin": fake.add_member(guild, "miss-adeyemi", roles=(staff_role,)),
         "parent": fake.add_member(guild, "sam-parent"),
         "unknown": fake.add_member(guild, "passer-by"),  # joined the server, listed nowhere
@@ -84,6 +85,8 @@ schools:
     name: Riverside Primary School
     slt:
       - {{name: Ms Okafor, discord: "{servers.users["slt_this"]}"}}
+    dsl:
+      - {{name: Mrs Dee, discord: "{servers.users["dsl_this"]}"}}
     admins:
       - {{name: Mr Hughes, discord: "{servers.users["admin_this"]}"}}
     chats:

@@ -32,6 +32,7 @@ OTHER_CHANNEL = "C0HILL6"
 OTHER_SLT = "U0OBI"
 MEMBER = "U0SAM"
 STRANGER = "U0STRANGER"
+DSL = "U0DEE"
 OTHER_PARENT = "U0HILLPARENT"
 USER_TOKEN = "  user_token: xoxp-admin\n"
 
@@ -39,6 +40,7 @@ CALLERS = {
     "slt_this": SLT,
     "slt_other": OTHER_SLT,
     "admin_this": ADMIN,
+    "dsl_this": DSL,
     "parent": MEMBER,
     "unknown": STRANGER,
 }
@@ -56,6 +58,8 @@ schools:
     name: Riverside Primary School
     slt:
       - {{name: Ms Okafor, slack: {SLT}}}
+    dsl:
+      - {{name: Mrs Dee, slack: {DSL}}}
     admins:
       - {{name: Mr Hughes, slack: {ADMIN}}}
     chats:

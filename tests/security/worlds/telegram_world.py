@@ -35,6 +35,7 @@ OTHER_CHAT = PLAIN_CHAT
 OTHER_TITLE = "Hillside Year 6 parents"
 OTHER_SLT = 111000009
 STRANGER = 424242424
+DSL = 111000007
 ANONYMOUS_ADMIN = 1087968824  # how Telegram shows an admin posting as the group
 TOPIC_EFFECTS = {"closeForumTopic": "close", "reopenForumTopic": "reopen"}
 
@@ -42,6 +43,7 @@ CALLERS = {
     "slt_this": SLT,
     "slt_other": OTHER_SLT,
     "admin_this": ADMIN,
+    "dsl_this": DSL,
     "parent": OTHER_PARENT,
     "unknown": STRANGER,
     "anonymous": ANONYMOUS_ADMIN,
@@ -62,6 +64,8 @@ schools:
     name: Riverside Primary School
     slt:
       - {{name: Ms Okafor, telegram: {SLT}}}
+    dsl:
+      - {{name: Mrs Dee, telegram: {DSL}}}
     admins:
       - {{name: Mr Hughes, telegram: {ADMIN}}}
     chats:
