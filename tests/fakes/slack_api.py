@@ -360,6 +360,9 @@ class FakeSlack:
         metadata = params.get("metadata")
         if metadata:
             message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+        blocks = params.get("blocks")
+        if blocks:
+            message["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks
         self.history.setdefault(channel, []).append(message)
         self.posted_at[ts] = time.monotonic()
         return {"ok": True, "channel": channel, "ts": ts, "message": message}

@@ -68,6 +68,11 @@ class World(ABC):
         """A parent posts abuse in school A's chat (or B's); its SLT's alert arrives."""
 
     @abstractmethod
+    def shown_alert(self, flagged: Flagged) -> tuple[str, list[str]]:
+        """The text and button data of the alert about `flagged` as school A's SLT sees it
+        now (after any edit)."""
+
+    @abstractmethod
     def mark(self) -> int: ...
 
     @abstractmethod

@@ -68,6 +68,14 @@ class LocalWorld(World):
         buttons = buttons_of([b.data for b in alert.buttons])
         return Flagged(key_of(buttons), message.message_id, buttons)
 
+    def shown_alert(self, flagged: Flagged) -> tuple[str, list[str]]:
+        [alert] = [
+            s
+            for s in self.local.seen_by(SLT.user_id)
+            if s.kind == "alert" and (s.key or "").startswith(f"{flagged.key}-")
+        ]
+        return alert.text, [b.data for b in alert.buttons]
+
     def mark(self) -> int:
         return len(self.local.delivered)
 

@@ -117,6 +117,23 @@ class SlackWorld(World):
         buttons = buttons_of(list(alert_buttons(self.fake, slt).values()))
         return Flagged(key_of(buttons), ts, buttons)
 
+    def shown_alert(self, flagged: Flagged) -> tuple[str, list[str]]:
+        """The direct message whose metadata names one of the incident's alerts."""
+        [alert] = [
+            m
+            for m in self.fake.history.get("D" + SLT, [])
+            if str(m.get("metadata", {}).get("event_payload", {}).get("key", "")).startswith(
+                f"{flagged.key}-"
+            )
+        ]
+        values = [
+            str(e["value"])
+            for block in alert.get("blocks", [])
+            if block["type"] == "actions"
+            for e in block["elements"]
+        ]
+        return str(alert["text"]), values
+
     def mark(self) -> int:
         return len(self.fake.calls)
 
