@@ -109,7 +109,9 @@ class Policy:
         offence_number: int,
         capabilities: frozenset[Capability],
         now: datetime,
+        link: str | None = None,
     ) -> Plan:
+        """`link`: where the platform lets people open the message, if it does."""
         settings = self._config.settings_for(school)
         decision = decide(
             settings,
@@ -142,6 +144,8 @@ class Policy:
                         verdict=verdict,
                         offence_number=offence_number,
                         school_told=decision.alert and bool(recipients),
+                        excerpt=texts.excerpt(message.text, verdict),
+                        link=link,
                     ),
                     nudge=texts.nudge(author.display_name),
                 )
@@ -168,6 +172,7 @@ class Policy:
                 history=history,
                 urgent=decision.urgent,
                 deleting=decision.delete,
+                link=link,
             )
             buttons = alert_buttons(incident_key, capabilities)
             alerts = [

@@ -1,18 +1,20 @@
 """Every sentence the bot says, in one place.
 
-Reminders are polite and private, name the clause and quote it, and never repeat the person's
-words: a slur is not echoed back. SLT alerts carry everything needed to act in one read.
+Reminders are polite and private, name the clause and quote it, and say which message they
+are about by its first few words (or a link) without repeating the rest: an insult or slur is
+never echoed back. SLT alerts carry everything needed to act in one read.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.config import CodeOfConduct, School
 from bot.store import IncidentRow
-from rules.model import Category, Clause, Verdict
+from rules.model import Category, Clause, Finding, Verdict
 
 CLAUSE_TITLES: dict[Clause, str] = {
     Clause.RESPECT: "Be courteous to everyone",
@@ -35,6 +37,19 @@ CATEGORY_PHRASES: dict[Category, str] = {
     Category.PRIVATE: "it seems to share someone's private or personal information",
     Category.COMPLAINT: "it raises a complaint about the school",
 }
+
+# A named member of staff's or pupil's private details being shared: not a criticism of them.
+PRIVATE_ABOUT: dict[Category, str] = {
+    Category.STAFF: "it seems to share a member of staff's private details",
+    Category.PUPIL: "it seems to share a child's private details",
+}
+
+
+def _phrase(finding: Finding) -> str:
+    if finding.cause is Category.PRIVATE and finding.category in PRIVATE_ABOUT:
+        return PRIVATE_ABOUT[finding.category]
+    return CATEGORY_PHRASES[finding.category]
+
 
 BUTTON_LABELS = {"dismiss": "Not a breach", "delete": "Delete message", "close": "Close chat"}
 ACK_LABEL = "I agree to the code of conduct"
@@ -75,15 +90,20 @@ def reminder(
     verdict: Verdict,
     offence_number: int,
     school_told: bool,
+    excerpt: str = "",
+    link: str | None = None,
 ) -> str:
+    """`excerpt` (see `excerpt`) and `link` say which message it is about."""
     code = school.policy
-    phrases = [CATEGORY_PHRASES[c] for c in verdict.categories]
+    phrases = list(dict.fromkeys(_phrase(f) for f in verdict.findings))
+    which = f" (\u201c{excerpt}\u201d)" if excerpt else ""
     lines = [
         f"Hello {name}," if name else "Hello,",
         "",
         f"This is an automatic, private message from {school.name} about the message you posted "
-        f"in \u201c{chat_name}\u201d on {when(sent_at, zone)}. It may not fit the group's code of "
-        f"conduct, because {_join(phrases)}.",
+        f"in \u201c{chat_name}\u201d on {when(sent_at, zone)}{which}. It may not fit the group's "
+        f"code of conduct, because {_join(phrases)}.",
+        *([f"The message: {link}"] if link else []),
         "",
         "The code of conduct says:",
         *(f"\u2022 {quote_clause(code, clause)}" for clause in verdict.clauses),
@@ -114,6 +134,31 @@ def reminder(
     return "\n".join(lines)
 
 
+# How much of a flagged message a reminder quotes to say which message it is about.
+EXCERPT_WORDS = 5
+EXCERPT_CHARS = 40
+_FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s")
+# Words a reminder never echoes back: insults and slurs.
+_UNQUOTED = (Category.ABUSE, Category.DISCRIMINATION)
+
+
+def excerpt(text: str, verdict: Verdict) -> str:
+    """The message's first words (within its first sentence, capped), with any insult or slur
+    left out (shown as "…")."""
+    hidden = sorted((f.span.start, f.span.end) for f in verdict.findings if f.category in _UNQUOTED)
+    kept, at = [], 0
+    for start, end in hidden:
+        if start >= at:
+            kept.append(text[at:start] + "\u2026")
+        at = max(at, end)
+    kept.append(text[at:])
+    words = _FIRST_SENTENCE.split("".join(kept).strip(), maxsplit=1)[0].split()
+    short = " ".join(words[:EXCERPT_WORDS])
+    if len(short) > EXCERPT_CHARS:
+        short = short[:EXCERPT_CHARS].rsplit(" ", 1)[0]
+    return short + ("\u2026" if short != " ".join(words) and not short.endswith("\u2026") else "")
+
+
 def nudge(name: str) -> str:
     """The in-chat fallback: names no rule and repeats nothing."""
     who = f"{name}, " if name else ""
@@ -137,6 +182,7 @@ def alert(
     history: Sequence[IncidentRow],
     urgent: bool,
     deleting: bool,
+    link: str | None = None,
 ) -> str:
     quoted = text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE] + "\u2026"
     severity = verdict.severity.value if verdict.severity else "low"
@@ -147,6 +193,7 @@ def alert(
         f"From: {sender} ({platform} id {sender_id})",
         f"Sent: {when(sent_at, zone)}" + (" (edited)" if edited else ""),
         f"Message: \u201c{quoted}\u201d",
+        *([f"Link: {link}"] if link else []),
         f"Categories: {', '.join(verdict.categories)} ({severity})",
         "Why: " + " ".join(_sentence(r) for r in verdict.reasons),
         "Clauses: " + ", ".join(CLAUSE_TITLES[c] for c in verdict.clauses),
