@@ -186,6 +186,39 @@ def test_check_config(
     ]
 
 
+def test_check_config_warns_when_no_one_is_left_to_alert_about_the_head(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A small school's head, the only SLT contact: an alert about a message naming them
+    has nowhere to go until a fallback contact (the chair of governors) is named."""
+    head_only = SCHOOL + "    slt:\n      - {name: Mr Carter, staff: carter, telegram: 111}\n"
+    path = tmp_path / "school.yaml"
+    path.write_text(head_only, "utf-8")
+    code, out, _ = run(["check-config", str(path)], capsys)
+    assert code == 0
+    [warning] = [line for line in out.splitlines() if "warning:" in line]
+    assert warning.strip().startswith("warning: school riverside: no one is left to alert")
+    assert "naming Mr Carter" in warning
+    assert "fallback" in warning
+
+    path.write_text(
+        head_only + "    fallback:\n      - {name: Mr Patel (chair of governors), telegram: 555}\n",
+        "utf-8",
+    )
+    code, out, _ = run(["check-config", str(path)], capsys)
+    assert code == 0
+    assert "warning" not in out
+    assert "1 SLT, 0 safeguarding, 1 fallback, 0 admins" in out
+
+    path.write_text(SCHOOL + "    slt:\n      - {name: Mr Carter, staff: cartre}\n", "utf-8")
+    code, _, err = run(["check-config", str(path)], capsys)
+    assert code == 2
+    assert err.splitlines() == [
+        f"{path}:9: schools[0].slt[0].staff: 'cartre' is not the id of anyone in this "
+        "school's staff"
+    ]
+
+
 def test_export_and_erase(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "school.yaml"
     path.write_text(

@@ -146,3 +146,13 @@ async def test_a_press_on_a_message_that_is_not_ours_is_ignored(world: World, bo
     await bot.settle()
 
     assert world.fake.calls("POST", r"/interactions/.*") == []
+
+
+async def test_the_alert_and_the_reminder_link_to_the_message(world: World, bot: Running) -> None:
+    posted = await world.fake.say(world.channel, world.parent, ABUSIVE)
+    await bot.settle()
+
+    link = f"https://discord.com/channels/{world.guild}/{world.channel}/{posted['id']}"
+    assert f"Link: {link}" in alert_to(world)["content"]
+    [reminder] = world.fake.dms_to(world.parent)
+    assert f"The message: {link}" in reminder["content"]

@@ -348,3 +348,19 @@ async def test_a_joining_member_is_welcomed_and_their_acknowledgement_stored(
         await fake_slack.wait_for(lambda: bool(fake_slack.responses), "the thanks")
         [ack] = await app.store.acknowledgements()
         assert (ack.user_id, ack.code_version) == (PARENT, app.config.schools[0].policy.version)
+
+
+async def test_the_alert_and_the_reminder_link_to_the_message(
+    fake_slack: FakeSlack, make_config: MakeConfig
+) -> None:
+    async with running(make_config()) as app:
+        ts = fake_slack.next_ts()
+        await fake_slack.deliver("events_api", message_body(ABUSIVE, ts=ts, event_id="Ev1"))
+        await app.drain()
+
+    # Slack's permalink form, from the workspace address auth.test gives.
+    link = f"https://riverside.slack.com/archives/{CHANNEL}/p{ts.replace('.', '')}"
+    [alert] = posts_to(fake_slack, "D" + SLT)
+    assert f"Link: {link}" in alert.params["text"]
+    [reminder] = posts_to(fake_slack, "D" + PARENT)
+    assert f"The message: {link}" in reminder.params["text"]
