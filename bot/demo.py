@@ -41,6 +41,7 @@ PEOPLE = {
         Person("dana", "Dana"),
         Person("okafor", "Mrs Okafor", "SLT"),
         Person("jo", "Jo (class rep)", "admin"),
+        Person("patel", "Mr Patel (chair of governors)", "governor"),
     )
 }
 
@@ -105,7 +106,7 @@ class Show:
             self.console.print(
                 Panel(
                     Group(Text(seen.text), Text(""), buttons),
-                    title=f"Direct message to {who} (SLT)",
+                    title=f"Direct message to {who} ({_role(seen.user_id)})",
                     border_style="red" if urgent else "magenta",
                 )
             )
@@ -124,6 +125,11 @@ class Show:
             f"[cyan]{self.chat_name}[/] \u2502 [dim]{person.name} tries to post "
             f"\u201c{text}\u201d, but the chat is closed to members.[/]"
         )
+
+
+def _role(user_id: str | None) -> str:
+    person = PEOPLE.get(user_id or "")
+    return person.role if person else "SLT"
 
 
 def _name(user_id: str | None) -> str:

@@ -331,3 +331,23 @@ def test_demo_interactive(
     assert "Mrs Okafor (SLT) presses [ Close chat ]" in out
     assert "Amy tries to post" in out
     assert "Write NAME: message" in out
+
+
+def test_demo_interactive_answers_help_and_unknown_commands_and_staff_alerts_avoid_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typed = [
+        "amy: /help",
+        "okafor: /dance",
+        "carl: Mrs Okafor lied to my face",
+        "quit",
+    ]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(typed) + "\n"))
+    code, out, err = run(["demo", "--interactive", "--db", str(tmp_path / "d.sqlite3")], capsys)
+    assert code == 0
+    assert "unexpected error" not in out + err
+    assert "/privacy: what is kept about messages" in out
+    assert "Sorry, there is no /dance command." in out
+    # The alert about Mrs Okafor, the only SLT contact, goes to the chair of governors.
+    assert "Direct message to Mr Patel (chair of governors)" in out
+    assert "Direct message to Mrs Okafor (SLT)" not in out
