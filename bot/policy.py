@@ -156,24 +156,29 @@ class Policy:
             )
         alerts: list[Alert] = []
         if decision.alert:
-            text = texts.alert(
-                school=school,
-                chat_name=chat_name,
-                platform=chat.platform,
-                sender=author.label,
-                sender_id=author.user_id,
-                sent_at=message.sent_at,
-                zone=settings.zone,
-                text=message.text,
-                edited=message.edited,
-                verdict=verdict,
-                offence_number=offence_number,
-                window_days=settings.escalation.window_days,
-                history=history,
-                urgent=decision.urgent,
-                deleting=decision.delete,
-                link=link,
-            )
+            # One text per platform: each within its platform's limit.
+            text = {
+                platform: texts.alert(
+                    school=school,
+                    chat_name=chat_name,
+                    platform=chat.platform,
+                    sender=author.label,
+                    sender_id=author.user_id,
+                    sent_at=message.sent_at,
+                    zone=settings.zone,
+                    text=message.text,
+                    edited=message.edited,
+                    verdict=verdict,
+                    offence_number=offence_number,
+                    window_days=settings.escalation.window_days,
+                    history=history,
+                    urgent=decision.urgent,
+                    deleting=decision.delete,
+                    link=link,
+                    limit=texts.TEXT_LIMITS.get(platform, texts.TEXT_LIMITS["telegram"]),
+                )
+                for platform in {r.platform for r in recipients}
+            }
             buttons = alert_buttons(incident_key, capabilities)
             alerts = [
                 Alert(
@@ -181,7 +186,7 @@ class Policy:
                     chat=chat,
                     recipient=recipient,
                     incident_key=incident_key,
-                    text=text,
+                    text=text[recipient.platform],
                     buttons=buttons,
                     urgent=decision.urgent,
                 )

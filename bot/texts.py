@@ -54,6 +54,9 @@ def _phrase(finding: Finding) -> str:
 BUTTON_LABELS = {"dismiss": "Not a breach", "delete": "Delete message", "close": "Close chat"}
 ACK_LABEL = "I agree to the code of conduct"
 MAX_QUOTE = 1500  # characters of a flagged message shown to SLT
+# The most characters a platform shows in one message (Slack's blocks split longer text).
+TEXT_LIMITS = {"telegram": 4096, "discord": 2000, "slack": 40000, "local": 40000}
+DECISION_ROOM = 160  # kept free in an alert for the line that says how it was decided
 
 
 def when(moment: datetime, zone: ZoneInfo) -> str:
@@ -183,8 +186,11 @@ def alert(
     urgent: bool,
     deleting: bool,
     link: str | None = None,
+    limit: int = 4096,
 ) -> str:
-    quoted = text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE] + "\u2026"
+    """At most `limit` characters (the recipient's platform's limit, see `TEXT_LIMITS`), with
+    room left for the line added once the incident is decided: the quoted message is what is
+    shortened to fit."""
     severity = verdict.severity.value if verdict.severity else "low"
     lines = [
         ("URGENT: " if urgent else "") + "Possible breach of the code of conduct",
@@ -192,7 +198,7 @@ def alert(
         f"Chat: {chat_name} ({platform})",
         f"From: {sender} ({platform} id {sender_id})",
         f"Sent: {when(sent_at, zone)}" + (" (edited)" if edited else ""),
-        f"Message: \u201c{quoted}\u201d",
+        "",  # the quoted message, once the room for it is known
         *([f"Link: {link}"] if link else []),
         f"Categories: {', '.join(verdict.categories)} ({severity})",
         "Why: " + " ".join(_sentence(r) for r in verdict.reasons),
@@ -207,6 +213,10 @@ def alert(
         lines.append(f"History: no other offence in {window_days} days.")
     if deleting:
         lines.append("The message is being deleted automatically, as the school's policy asks.")
+    others = len("\n".join(lines)) + len("Message: \u201c\u2026\u201d")
+    room = max(0, min(MAX_QUOTE, limit - DECISION_ROOM - others))
+    quoted = text if len(text) <= room else text[:room] + "\u2026"
+    lines[lines.index("")] = f"Message: \u201c{quoted}\u201d"
     return "\n".join(lines)
 
 
@@ -313,7 +323,8 @@ DECISIONS = {
 
 def decision(status: str, by: str, at: datetime, zone: ZoneInfo) -> str:
     """Who decided an incident, what and when: replaces the buttons on its alerts."""
-    return f"Decided: {by or 'someone'} {DECISIONS.get(status, status)} on {when(at, zone)}."
+    who = (by[:60] + "\u2026" if len(by) > 60 else by) or "someone"
+    return f"Decided: {who} {DECISIONS.get(status, status)} on {when(at, zone)}."
 
 
 def already_decided(line: str) -> str:
