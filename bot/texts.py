@@ -1,8 +1,8 @@
 """Every sentence the bot says, in one place.
 
 Reminders are polite and private, name the clause and quote it, and say which message they
-are about by its first few words (or a link) without repeating the rest: an insult or slur is
-never echoed back. SLT alerts carry everything needed to act in one read.
+are about by a link to it or, where the platform has none, its first few words: an insult or
+slur is never echoed back. SLT alerts carry everything needed to act in one read.
 """
 
 from __future__ import annotations
@@ -96,10 +96,12 @@ def reminder(
     excerpt: str = "",
     link: str | None = None,
 ) -> str:
-    """`excerpt` (see `excerpt`) and `link` say which message it is about."""
+    """Which message it is about: a `link` to it where the platform gives one, else its first
+    words (`excerpt`), so that the person's words are repeated only where nothing else can
+    say which message."""
     code = school.policy
     phrases = list(dict.fromkeys(_phrase(f) for f in verdict.findings))
-    which = f" (\u201c{excerpt}\u201d)" if excerpt else ""
+    which = f" (\u201c{excerpt}\u201d)" if excerpt and not link else ""
     lines = [
         f"Hello {name}," if name else "Hello,",
         "",
