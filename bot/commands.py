@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot import texts
 from bot.clock import Clock
@@ -305,11 +305,7 @@ class Commands:
         if not (may(roles, Act.DECIDE) or (alerted and may(roles, Act.DECIDE_ALERTED))):
             return await self._refuse(school, press.caller, action, incident.key, roles)
         if incident.decided:
-            line = self._decision_line(school, incident)
-            await self._refuse(
-                school, press.caller, action, incident.key, roles, detail="already decided"
-            )
-            return Reply(texts.already_decided(line))
+            return await self._already_decided(school, press, incident.key, roles)
         if press.action is ButtonAction.CLOSE:
             return await self.close(
                 school, incident.chat, press.caller, "", roles, incident_key=incident.key
@@ -317,33 +313,11 @@ class Commands:
         now = self._clock.now()
         async with self._store.transaction() as s:
             decided = _DECISIONS[press.action]
-            if not await self._decide(s, school, incident.key, decided, press.caller):
-                return Reply(texts.already_decided(""))
-            rules = ",".join(sorted({str(f.get("rule_id", "")) for f in incident.findings}))
-            if press.action is ButtonAction.DISMISS:
-                detail = f"rules: {rules}"
-            else:
-                await s.add_actions(
-                    [
-                        Delete(
-                            key=f"{incident.key}-d",
-                            chat=incident.chat,
-                            message_id=incident.message_id,
-                        )
-                    ],
-                    now,
-                    school_id=school.id,
-                    incident_id=incident.id,
-                )
-                detail = ""
-            await s.audit(
-                at=now,
-                school_id=school.id,
-                actor=press.caller,
-                action=press.action.value,
-                target=incident.key,
-                detail=detail,
-            )
+            first = await self._decide(s, school, incident.key, decided, press.caller)
+            if first:
+                await self._record_decision(s, school, press, incident, now)
+        if not first:  # decided by someone else a moment ago
+            return await self._already_decided(school, press, incident.key, roles)
         self._wake_outbox()
         if press.action is ButtonAction.DISMISS:
             return Reply(
@@ -351,6 +325,49 @@ class Commands:
                 "sender, and it helps tune the rules."
             )
         return Reply("Deleting the message.")
+
+    async def _record_decision(
+        self, s: Session, school: School, press: ButtonPress, incident: IncidentRow, now: datetime
+    ) -> None:
+        """What dismissing or deleting does besides the decision: the deletion, the audit."""
+        rules = ",".join(sorted({str(f.get("rule_id", "")) for f in incident.findings}))
+        if press.action is ButtonAction.DISMISS:
+            detail = f"rules: {rules}"
+        else:
+            await s.add_actions(
+                [
+                    Delete(
+                        key=f"{incident.key}-d",
+                        chat=incident.chat,
+                        message_id=incident.message_id,
+                    )
+                ],
+                now,
+                school_id=school.id,
+                incident_id=incident.id,
+            )
+            detail = ""
+        await s.audit(
+            at=now,
+            school_id=school.id,
+            actor=press.caller,
+            action=press.action.value,
+            target=incident.key,
+            detail=detail,
+        )
+
+    async def _already_decided(
+        self, school: School, press: ButtonPress, incident_key: str, roles: frozenset[Role]
+    ) -> Reply:
+        """The polite refusal of a second decision, saying who decided what and when."""
+        async with self._store.read() as s:
+            incident = await s.incident(incident_key)
+        assert incident is not None
+        action = f"button:{press.action.value}"
+        await self._refuse(
+            school, press.caller, action, incident_key, roles, detail="already decided"
+        )
+        return Reply(texts.already_decided(self._decision_line(school, incident)))
 
     async def _was_alerted(self, s: Session, incident_id: int, press: ButtonPress) -> bool:
         """Whether the caller was sent an alert about this incident."""
