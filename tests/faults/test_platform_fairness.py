@@ -58,6 +58,12 @@ async def test_a_platform_that_hangs_does_not_hold_up_the_others(
                 lambda: {s.to for s in telegram.sent() if s.dm} == {parent, slt["telegram"]},
                 "Telegram's reminder and alert, while Slack's still hang",
             )
+
+            async def telegram_done() -> bool:  # recorded just after Telegram answers
+                pending = await app.store.actions(status="pending")
+                return all(a.platform != "telegram" for a in pending)
+
+            await until_async(telegram_done, "Telegram's deliveries recorded as done")
             hanging = await app.store.actions(status="pending")
             assert {a.platform for a in hanging} == {"slack"}
             assert len(hanging) == 2 * IN_FLIGHT
