@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.clock import Clock, SystemClock, first_of
@@ -25,7 +25,6 @@ from bot.model import (
     ChatMessage,
     ChatRef,
     CloseChat,
-    Command,
     Delete,
     Delivery,
     Notice,
@@ -33,6 +32,7 @@ from bot.model import (
     Remind,
     ReopenChat,
     Reply,
+    SettleAlert,
     UserRef,
     Welcome,
     decode_button,
@@ -150,7 +150,9 @@ class LocalPlatform:
             self._show(
                 "alert", action.text, user_id=user_id, buttons=action.buttons, key=action.key
             )
-            return Delivery("dm")
+            return Delivery("dm", message=f"{user_id}/{action.key}")
+        if isinstance(action, SettleAlert):
+            return self._settle(action)
         if isinstance(action, Delete):
             if Capability.DELETE_OTHERS not in caps:
                 raise PermanentFailure("the bot has no right to delete members' messages here")
@@ -181,6 +183,15 @@ class LocalPlatform:
             return Delivery("dm")
         self._show("welcome", action.text, chat_id, buttons=action.buttons, key=action.key)
         return Delivery("chat")
+
+    def _settle(self, action: SettleAlert) -> Delivery:
+        """Edit the alert in place: the new text, and no buttons."""
+        user_id, _, key = (action.message or "").partition("/")
+        for i, seen in enumerate(self.seen):
+            if seen.kind == "alert" and seen.key == key and seen.user_id == user_id:
+                self.seen[i] = replace(seen, text=action.text, buttons=())
+                return Delivery("edited")
+        raise PermanentFailure(f"no alert {action.message!r} to edit")
 
     def _show(
         self,
@@ -278,10 +289,8 @@ class LocalPlatform:
         parsed = parse_command(text)
         if parsed is None:
             raise ValueError(f"not a command: {text!r}")
-        name, args = parsed
-        return await self._sink().on_command(
-            Command(name, self._chat(ChatRef(NAME, chat_id)).ref, user, args)
-        )
+        chat = self._chat(ChatRef(NAME, chat_id)).ref
+        return await self._sink().on_command(replace(parsed, chat=chat, caller=user))
 
     async def press(self, button: Button | str, user: UserRef) -> Reply:
         """Press a button (or give raw button data, as a platform would send it)."""

@@ -441,7 +441,9 @@ def _check_config(args: argparse.Namespace) -> int:
         chats = ", ".join(f"{c.platform}:{c.id}" for c in school.chats) or "none"
         print(
             f"  school {school.id} ({school.name}): {len(school.staff)} staff, "
-            f"{len(school.pupils)} pupils, {len(school.slt)} SLT, {len(school.admins)} admins; "
+            f"{len(school.pupils)} pupils, {len(school.slt)} SLT, "
+            f"{len(school.dsl) + len(school.dsl_deputies)} safeguarding, "
+            f"{len(school.fallback)} fallback, {len(school.admins)} admins; "
             f"chats: {chats}; code of conduct version {school.policy.version}"
         )
     platforms = ", ".join(config.enabled_platforms) or "none (scan only)"

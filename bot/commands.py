@@ -1,7 +1,8 @@
-"""Slash commands and alert buttons: who may do what, and doing it.
+"""Slash commands and alert buttons: checking the caller may (bot/roles.py), and doing it.
 
-Only a school's SLT and admins may close or reopen its chats, see their status, or act on its
-alerts; everyone else gets a polite refusal, and every refusal is written to the audit log.
+Every refusal is polite and written to the audit log. An incident is decided once, from any of
+its alerts (not a breach, delete, close the chat): later presses are refused saying who decided
+what and when, and every alert about it has its buttons replaced by that line.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot import texts
 from bot.clock import Clock
 from bot.config import Config, School
 from bot.model import (
+    Alert,
     ButtonAction,
     ButtonPress,
     ChatRef,
@@ -26,45 +28,66 @@ from bot.model import (
     Remind,
     ReopenChat,
     Reply,
+    SettleAlert,
     UserRef,
     Welcome,
 )
 from bot.moderator import new_key
-from bot.store import Store, person
+from bot.roles import Act, Role, may, reopen_act, roles_of, strongest
+from bot.store import IncidentRow, Session, Store
 
 log = logging.getLogger(__name__)
 
 _COMMAND = re.compile(r"^/([A-Za-z]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 
 
-def parse_command(text: str) -> tuple[CommandName, str] | None:
-    """`/close@SchoolBot too many arguments` -> (CLOSE, "too many arguments"); None otherwise."""
+def parse_command(text: str) -> Command | None:
+    """`/close@SchoolBot too many arguments` -> a CLOSE command with those arguments; a
+    command that is none of ours becomes HELP with `unknown` set; None for what is not a
+    command at all. The chat and caller are left for the adapter to fill in."""
     match = _COMMAND.match(text.strip())
     if not match:
         return None
+    args = " ".join((match.group(2) or "").split())
+    word = match.group(1).lower()
     try:
-        name = CommandName(match.group(1).lower())
+        name = CommandName(word)
     except ValueError:
-        return None
-    return name, " ".join((match.group(2) or "").split())
+        return Command(CommandName.HELP, _NOWHERE, _NOBODY, args, unknown=word)
+    return Command(name, _NOWHERE, _NOBODY, args)
 
 
-def is_authorised(
-    config: Config, school: School, caller: UserRef, where: ChatRef | None = None
-) -> bool:
-    """The school's SLT and admins on the caller's platform, or a Discord admin role held in
-    one of the school's own chats: a role is a server's, and `admin_roles` lists every
-    school's, so a role seen in another school's server (or nowhere) counts for nothing."""
-    if caller.anonymous:
-        return False
-    for contact in (*school.slt, *school.admins):
-        if contact.id_on(caller.platform) == caller.user_id:
-            return True
-    if caller.platform == "discord" and config.discord is not None and where is not None:
-        here = config.school_for_chat(where.platform, where.chat_id)
-        if here is not None and here.id == school.id:
-            return bool(set(caller.roles) & set(config.discord.admin_roles))
-    return False
+_NOWHERE = ChatRef("", "")
+_NOBODY = UserRef("", "")
+
+# Which act each command is, for the table in bot/roles.py; /reopen depends on who closed.
+_COMMAND_ACTS = {
+    CommandName.CLOSE: Act.CLOSE,
+    CommandName.STATUS: Act.CHAT_STATUS,
+    CommandName.RULES: Act.RULES,
+    CommandName.PRIVACY: Act.PRIVACY,
+    CommandName.HELP: Act.HELP,
+}
+# What /help lists, in order, and the act each takes.
+_HELP_ORDER = (
+    (CommandName.CLOSE, (Act.CLOSE,)),
+    (CommandName.REOPEN, (Act.REOPEN, Act.REOPEN_SLT_CLOSED)),
+    (CommandName.STATUS, (Act.CHAT_STATUS,)),
+    (CommandName.RULES, (Act.RULES,)),
+    (CommandName.PRIVACY, (Act.PRIVACY,)),
+    (CommandName.HELP, (Act.HELP,)),
+)
+_DECISIONS = {
+    ButtonAction.DISMISS: "dismissed",
+    ButtonAction.DELETE: "deleted",
+    ButtonAction.CLOSE: "closed",
+}
+
+
+def help_for(roles: frozenset[Role], *, unknown: str = "", prefix: str = "/") -> str:
+    """The commands these roles may use (see bot.roles)."""
+    names = [n.value for n, acts in _HELP_ORDER if any(may(roles, a) for a in acts)]
+    return texts.help_text(names, unknown=unknown, prefix=prefix)
 
 
 class Commands:
@@ -80,41 +103,63 @@ class Commands:
 
     async def on_command(self, command: Command) -> Reply:
         chat = command.chat
-        school = self._config.school_for_chat(chat.platform, chat.chat_id)
         name = command.name
         if name is CommandName.START:
             return await self._start(command)
+        school = self._config.school_for_chat(chat.platform, chat.chat_id)
         if school is None:
-            school = self._only_school()
-            if name in (CommandName.RULES, CommandName.PRIVACY) and school is not None:
-                return self._public(name, school)
+            # A private chat with the bot: what anyone may ask, about the only school there is.
+            only = self._only_school()
+            if only is not None and name in (
+                CommandName.RULES,
+                CommandName.PRIVACY,
+                CommandName.HELP,
+            ):
+                return self._public(command, only, frozenset({Role.MEMBER}))
             return Reply(texts.NOT_A_SCHOOL_CHAT)
-        if name in (CommandName.RULES, CommandName.PRIVACY):
-            return self._public(name, school)
-        refusal = await self._check(school, command.caller, chat, name.value, chat.chat_id)
-        if refusal:
-            return refusal
-        if name is CommandName.CLOSE:
-            return await self.close(school, chat, command.caller, command.args)
+        roles = roles_of(self._config, school, command.caller, chat)
+        act = _COMMAND_ACTS.get(name)
         if name is CommandName.REOPEN:
-            return await self.reopen(school, chat, command.caller)
-        return await self._status(school, chat)
+            async with self._store.read() as s:
+                act = reopen_act((await s.chat_state(chat)).changed_by_role)
+        assert act is not None
+        if not may(roles, act):
+            return await self._refuse(school, command.caller, name.value, chat.chat_id, roles)
+        if name is CommandName.CLOSE:
+            return await self.close(school, chat, command.caller, command.args, roles)
+        if name is CommandName.REOPEN:
+            return await self.reopen(school, chat, command.caller, roles)
+        if name is CommandName.STATUS:
+            return await self._status(school, chat, roles)
+        return self._public(command, school, roles)
 
     def _only_school(self) -> School | None:
         return self._config.schools[0] if len(self._config.schools) == 1 else None
 
-    def _public(self, name: CommandName, school: School) -> Reply:
-        if name is CommandName.RULES:
+    def _public(self, command: Command, school: School, roles: frozenset[Role]) -> Reply:
+        if command.name is CommandName.RULES:
             return Reply(texts.rules(school.policy))
-        days = self._config.settings_for(school).retention_days
-        return Reply(texts.privacy(school.policy, days))
+        if command.name is CommandName.PRIVACY:
+            days = self._config.settings_for(school).retention_days
+            return Reply(texts.privacy(school.policy, days))
+        if command.chat.platform != "slack":
+            return Reply(help_for(roles, unknown=command.unknown))
+        # Slack has one command; an archived channel takes none, so it can be named instead.
+        listed = help_for(roles, unknown=command.unknown, prefix="/schoolgate ")
+        return Reply(f"{listed}\n{texts.SLACK_CHANNEL_HINT}")
 
-    async def _check(
-        self, school: School, caller: UserRef, where: ChatRef | None, action: str, target: str
-    ) -> Reply | None:
-        """None when allowed; otherwise the polite refusal, after auditing it."""
-        if is_authorised(self._config, school, caller, where):
-            return None
+    async def _refuse(
+        self,
+        school: School,
+        caller: UserRef,
+        action: str,
+        target: str,
+        roles: frozenset[Role],
+        *,
+        detail: str = "",
+    ) -> Reply:
+        """The polite refusal, after auditing it."""
+        reason = detail or ("anonymous" if caller.anonymous else f"role: {strongest(roles)}")
         async with self._store.transaction() as s:
             await s.audit(
                 at=self._clock.now(),
@@ -123,19 +168,32 @@ class Commands:
                 action=action,
                 target=target,
                 outcome="refused",
-                detail="anonymous" if caller.anonymous else "not SLT or admin",
+                detail=reason,
             )
         log.info("refused %s by %s:%s on %s", action, caller.platform, caller.user_id, target)
-        return Reply(texts.ANONYMOUS if caller.anonymous else texts.NOT_ALLOWED)
+        if caller.anonymous:
+            return Reply(texts.ANONYMOUS)
+        return Reply(texts.NOT_ALLOWED)
 
-    async def close(self, school: School, chat: ChatRef, caller: UserRef, reason: str) -> Reply:
+    async def close(
+        self,
+        school: School,
+        chat: ChatRef,
+        caller: UserRef,
+        reason: str,
+        roles: frozenset[Role],
+        *,
+        incident_key: str | None = None,
+    ) -> Reply:
+        """Close the chat; from an alert (`incident_key`), that decides the incident too."""
         now = self._clock.now()
         name = school.chat_name(chat)
         async with self._store.transaction() as s:
             state = await s.chat_state(chat)
             if state.closed:
                 return Reply(f"\u201c{name}\u201d is already closed. /reopen opens it again.")
-            await s.set_chat_status(chat, school.id, "closed", person(caller), reason, now)
+            role = strongest(roles).value
+            await s.set_chat_status(chat, school.id, "closed", caller, reason, now, role=role)
             token = new_key()
             await s.add_actions(
                 [
@@ -157,17 +215,22 @@ class Commands:
                 target=chat.chat_id,
                 detail=reason,
             )
+            if incident_key is not None:
+                await self._decide(s, school, incident_key, "closed", caller)
         self._wake_outbox()
         return Reply(f"Closing \u201c{name}\u201d. Members will see the closing notice.")
 
-    async def reopen(self, school: School, chat: ChatRef, caller: UserRef) -> Reply:
+    async def reopen(
+        self, school: School, chat: ChatRef, caller: UserRef, roles: frozenset[Role]
+    ) -> Reply:
         now = self._clock.now()
         name = school.chat_name(chat)
         async with self._store.transaction() as s:
             state = await s.chat_state(chat)
             if not state.closed:
                 return Reply(f"\u201c{name}\u201d is open.")
-            await s.set_chat_status(chat, school.id, "open", person(caller), "", now)
+            role = strongest(roles).value
+            await s.set_chat_status(chat, school.id, "open", caller, "", now, role=role)
             token = new_key()
             await s.add_actions(
                 [
@@ -183,18 +246,22 @@ class Commands:
         self._wake_outbox()
         return Reply(f"Reopening \u201c{name}\u201d.")
 
-    async def _status(self, school: School, chat: ChatRef) -> Reply:
+    async def _status(self, school: School, chat: ChatRef, roles: frozenset[Role]) -> Reply:
+        """The chat's state and who closed it; for those who may see incidents, those too."""
         settings = self._config.settings_for(school)
         since = self._clock.now() - timedelta(days=7)
         async with self._store.read() as s:
             state = await s.chat_state(chat)
             recent = [i for i in await s.incidents(chat=chat, limit=50) if i.created_at >= since]
         name = school.chat_name(chat)
-        lines = [f"\u201c{name}\u201d is {'closed' if state.closed else 'open'}."]
-        if state.closed and state.changed_at:
-            lines[0] += f" Closed {texts.when(state.changed_at, settings.zone)}" + (
-                f": {state.reason}" if state.reason else ""
+        closer = state.changed_by_name or (state.changed_by or "")
+        lines = [
+            texts.chat_state(
+                name, state.closed, closer, state.changed_at, state.reason, settings.zone
             )
+        ]
+        if not may(roles, Act.INCIDENTS):
+            return Reply("\n".join(lines))
         lines.append(f"Incidents in the last 7 days: {len(recent)}.")
         for incident in recent[-5:]:
             lines.append(
@@ -229,55 +296,119 @@ class Commands:
             return await self._acknowledge(press)
         async with self._store.read() as s:
             incident = await s.incident(press.key)
+            alerted = incident is not None and await self._was_alerted(s, incident.id, press)
         school = self._config.school(incident.school_id) if incident else None
         if incident is None or school is None:
             return Reply(texts.UNKNOWN_ALERT)
-        refusal = await self._check(
-            school, press.caller, press.chat, f"button:{press.action.value}", incident.key
-        )
-        if refusal:
-            return refusal
-        now = self._clock.now()
+        roles = roles_of(self._config, school, press.caller, press.chat)
+        action = f"button:{press.action.value}"
+        if not (may(roles, Act.DECIDE) or (alerted and may(roles, Act.DECIDE_ALERTED))):
+            return await self._refuse(school, press.caller, action, incident.key, roles)
+        if incident.decided:
+            return await self._already_decided(school, press, incident.key, roles)
         if press.action is ButtonAction.CLOSE:
-            return await self.close(school, incident.chat, press.caller, "")
+            return await self.close(
+                school, incident.chat, press.caller, "", roles, incident_key=incident.key
+            )
+        now = self._clock.now()
+        async with self._store.transaction() as s:
+            decided = _DECISIONS[press.action]
+            first = await self._decide(s, school, incident.key, decided, press.caller)
+            if first:
+                await self._record_decision(s, school, press, incident, now)
+        if not first:  # decided by someone else a moment ago
+            return await self._already_decided(school, press, incident.key, roles)
+        self._wake_outbox()
         if press.action is ButtonAction.DISMISS:
-            async with self._store.transaction() as s:
-                await s.resolve_incident(incident.key, "dismissed", person(press.caller), now)
-                rules = ",".join(sorted({str(f.get("rule_id", "")) for f in incident.findings}))
-                await s.audit(
-                    at=now,
-                    school_id=school.id,
-                    actor=press.caller,
-                    action="dismiss",
-                    target=incident.key,
-                    detail=f"rules: {rules}",
-                )
             return Reply(
                 "Thank you: marked as not a breach. It no longer counts against the "
                 "sender, and it helps tune the rules."
             )
-        # DELETE
-        async with self._store.transaction() as s:
-            added = await s.add_actions(
+        return Reply("Deleting the message.")
+
+    async def _record_decision(
+        self, s: Session, school: School, press: ButtonPress, incident: IncidentRow, now: datetime
+    ) -> None:
+        """What dismissing or deleting does besides the decision: the deletion, the audit."""
+        rules = ",".join(sorted({str(f.get("rule_id", "")) for f in incident.findings}))
+        if press.action is ButtonAction.DISMISS:
+            detail = f"rules: {rules}"
+        else:
+            await s.add_actions(
                 [
                     Delete(
-                        key=f"{incident.key}-d", chat=incident.chat, message_id=incident.message_id
+                        key=f"{incident.key}-d",
+                        chat=incident.chat,
+                        message_id=incident.message_id,
                     )
                 ],
                 now,
                 school_id=school.id,
                 incident_id=incident.id,
             )
-            await s.audit(
-                at=now,
-                school_id=school.id,
-                actor=press.caller,
-                action="delete",
-                target=incident.key,
-                detail="" if added else "already requested",
+            detail = ""
+        await s.audit(
+            at=now,
+            school_id=school.id,
+            actor=press.caller,
+            action=press.action.value,
+            target=incident.key,
+            detail=detail,
+        )
+
+    async def _already_decided(
+        self, school: School, press: ButtonPress, incident_key: str, roles: frozenset[Role]
+    ) -> Reply:
+        """The polite refusal of a second decision, saying who decided what and when."""
+        async with self._store.read() as s:
+            incident = await s.incident(incident_key)
+        assert incident is not None
+        action = f"button:{press.action.value}"
+        await self._refuse(
+            school, press.caller, action, incident_key, roles, detail="already decided"
+        )
+        return Reply(texts.already_decided(self._decision_line(school, incident)))
+
+    async def _was_alerted(self, s: Session, incident_id: int, press: ButtonPress) -> bool:
+        """Whether the caller was sent an alert about this incident."""
+        return any(
+            isinstance(row.action, Alert) and row.action.recipient == press.caller
+            for row in await s.actions(kind="alert", incident_id=incident_id)
+        )
+
+    def _decision_line(self, school: School, incident: IncidentRow) -> str:
+        zone = self._config.settings_for(school).zone
+        at = incident.resolved_at or self._clock.now()
+        return texts.decision(incident.status, incident.resolved_by_name, at, zone)
+
+    async def _decide(
+        self, s: Session, school: School, incident_key: str, status: str, by: UserRef
+    ) -> bool:
+        """Record the decision and replace the buttons on every alert about the incident with
+        a line saying it; False when it was already decided."""
+        now = self._clock.now()
+        if not await s.resolve_incident(incident_key, status, by, now):
+            return False
+        incident = await s.incident(incident_key)
+        assert incident is not None
+        line = self._decision_line(school, incident)
+        settles = [
+            SettleAlert(
+                key=f"{row.key}-s",
+                chat=row.action.chat,
+                recipient=row.action.recipient,
+                alert_key=row.key,
+                text=f"{row.action.text}\n\n{line}",
             )
-        self._wake_outbox()
-        return Reply("Deleting the message." if added else "The message is already being deleted.")
+            for row in await s.actions(kind="alert", incident_id=incident.id)
+            if isinstance(row.action, Alert)
+            and row.status != "failed"
+            and row.action.buttons
+            # A digest listing other incidents too keeps its buttons for them.
+            and all(b.key == incident_key for b in row.action.buttons)
+        ]
+        await s.add_actions(settles, now, school_id=school.id, incident_id=incident.id)
+        return True
 
     async def _acknowledge(self, press: ButtonPress) -> Reply:
         async with self._store.read() as s:

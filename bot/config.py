@@ -89,9 +89,12 @@ class StaffEntry(_Model):
 
 
 class Contact(_Model):
-    """An SLT member or admin: a name and their user id on each platform they use."""
+    """A person the bot knows by id (SLT, the safeguarding lead, an admin, a fallback contact):
+    a name, their user id on each platform they use, and for school staff their id in the
+    `staff` roster, so that an alert about a message naming them goes to someone else."""
 
     name: str
+    staff: Id | None = None
     telegram: Id | None = None
     discord: Id | None = None
     slack: Id | None = None
@@ -289,12 +292,27 @@ class School(_Model):
     staff: tuple[StaffEntry, ...] = ()
     pupils: tuple[str, ...] = ()
     slt: tuple[Contact, ...] = ()
+    # The designated safeguarding lead and deputies (see bot/roles.py for what they may do).
+    dsl: tuple[Contact, ...] = ()
+    dsl_deputies: tuple[Contact, ...] = ()
+    # Alerted in place of SLT about a message naming every SLT contact (the chair of governors,
+    # to whom the complaints policies send complaints about the head).
+    fallback: tuple[Contact, ...] = ()
     admins: tuple[Contact, ...] = ()
     chats: tuple[ChatConfig, ...] = ()
     custom_rules: tuple[CustomRuleConfig, ...] = ()  # the school's own patterns and words
 
     def chat(self, platform: str, chat_id: str) -> ChatConfig | None:
         return next((c for c in self.chats if c.platform == platform and c.id == chat_id), None)
+
+    def alerted_about(self, named: Sequence[str]) -> tuple[Contact, ...]:
+        """Who is alerted about a message naming these staff ids: the SLT contacts it does not
+        name; where it names them all, the fallback contacts it does not name. Never the person
+        a message is about."""
+        left = tuple(c for c in self.slt if c.staff not in named)
+        if left or not self.slt:
+            return left
+        return tuple(c for c in self.fallback if c.staff not in named)
 
     def chat_name(self, chat: ChatRef) -> str:
         """The chat's name as the config gives it, else as the platform does."""
@@ -765,6 +783,16 @@ def _cross_checks(config: Config) -> list[tuple[Loc, str]]:
                 problems.append(((*where, "id"), f"custom rule id {rule.id!r} is used twice"))
             rule_ids.add(rule.id)
             problems += _everyday_problems(rule, where)
+        roster = {s.id for s in school.staff}
+        for group in ("slt", "dsl", "dsl_deputies", "fallback", "admins"):
+            for j, contact in enumerate(getattr(school, group)):
+                if contact.staff is not None and contact.staff not in roster:
+                    problems.append(
+                        (
+                            ("schools", i, group, j, "staff"),
+                            f"{contact.staff!r} is not the id of anyone in this school's staff",
+                        )
+                    )
         for j, chat in enumerate(school.chats):
             at: Loc = ("schools", i, "chats", j, "id")
             owner = chats.get((chat.platform, chat.id))
@@ -779,7 +807,13 @@ def _cross_checks(config: Config) -> list[tuple[Loc, str]]:
             wrong = _platform_id_problem(chat.platform, chat.id, chat=True)
             if wrong:
                 problems.append((at, wrong))
-        for group, role in (("slt", "alerts"), ("admins", "/close and /reopen")):
+        for group, role in (
+            ("slt", "alerts"),
+            ("dsl", "alerts"),
+            ("dsl_deputies", "alerts"),
+            ("fallback", "alerts"),
+            ("admins", "/close and /reopen"),
+        ):
             for j, contact in enumerate(getattr(school, group)):
                 problems += _contact_problems(contact, ("schools", i, group, j), role)
     return problems
@@ -899,6 +933,17 @@ def _notes_on(config: Config) -> list[tuple[Loc, str, bool]]:
                     False,
                 )
             )
+        notes += [
+            (
+                ("schools", i, "slt", j),
+                f"school {school.id}: no one is left to alert about a message naming {who.name}, "
+                "who is the only SLT contact it could go to; add a 'fallback:' contact such as "
+                "the chair of governors",
+                False,
+            )
+            for j, who in enumerate(school.slt)
+            if who.staff is not None and not school.alerted_about((who.staff,))
+        ]
     notes += [(("storage", "path"), note, stops) for note, stops in _storage_problems(config)]
     return notes
 

@@ -30,7 +30,7 @@ from bot.model import (
     Welcome,
 )
 from bot.moderator import Moderator
-from bot.platform import Capability, Platform
+from bot.platform import Capability, LinksMessages, Platform
 from bot.policy import Policy, alert_recipients
 from bot.store import ActionRow, Store
 from bot.wellformed import well_formed
@@ -64,12 +64,18 @@ class Core:
             Policy(config, lambda: list(platforms)),
             self.capabilities,
             wake_outbox,
+            self.message_link,
         )
         self.commands = Commands(config, store, clock, wake_outbox)
 
     def capabilities(self, chat: ChatRef) -> frozenset[Capability]:
         platform = self._platforms.get(chat.platform)
         return platform.capabilities_in(chat) if platform else frozenset()
+
+    def message_link(self, chat: ChatRef, message_id: str) -> str | None:
+        platform = self._platforms.get(chat.platform)
+        links = platform if isinstance(platform, LinksMessages) else None
+        return links.message_link(chat, message_id) if links is not None else None
 
     # ---- EventSink ----
 
@@ -182,7 +188,7 @@ class Core:
         school = self._config.school_for_chat(alert.chat.platform, alert.chat.chat_id)
         if school is None:
             return []
-        for contact in school.slt:
+        for contact in (*school.slt, *school.fallback):
             if contact.id_on(alert.recipient.platform) != alert.recipient.user_id:
                 continue
             for platform in self._platforms:

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from bot.app import App, LocalPlatform, Seen
 from bot.clock import ManualClock
+from bot.commands import parse_command
 from bot.config import Config, StorageSettings, parse_config
 from bot.model import Reply, UserRef
 
@@ -40,6 +41,7 @@ PEOPLE = {
         Person("dana", "Dana"),
         Person("okafor", "Mrs Okafor", "SLT"),
         Person("jo", "Jo (class rep)", "admin"),
+        Person("patel", "Mr Patel (chair of governors)", "governor"),
     )
 }
 
@@ -104,7 +106,7 @@ class Show:
             self.console.print(
                 Panel(
                     Group(Text(seen.text), Text(""), buttons),
-                    title=f"Direct message to {who} (SLT)",
+                    title=f"Direct message to {who} ({_role(seen.user_id)})",
                     border_style="red" if urgent else "magenta",
                 )
             )
@@ -123,6 +125,11 @@ class Show:
             f"[cyan]{self.chat_name}[/] \u2502 [dim]{person.name} tries to post "
             f"\u201c{text}\u201d, but the chat is closed to members.[/]"
         )
+
+
+def _role(user_id: str | None) -> str:
+    person = PEOPLE.get(user_id or "")
+    return person.role if person else "SLT"
 
 
 def _name(user_id: str | None) -> str:
@@ -220,7 +227,7 @@ async def _interactive(demo: Demo) -> None:
         Panel(
             f"Type as someone: [bold]NAME: message[/] (names: {names}).\n"
             "Commands work too: [bold]okafor: /close too many arguments[/], [bold]ben: /reopen[/], "
-            "/status, /rules, /privacy.\n"
+            "/status, /rules, /privacy, /help.\n"
             "Press a button on the latest alert: [bold]okafor: press Close chat[/].\n"
             "[bold]quit[/] ends the demo.",
             title="Interactive demo",
@@ -237,7 +244,7 @@ async def _interactive(demo: Demo) -> None:
         key, text = key.strip().lower(), text.strip()
         if key not in PEOPLE or not text:
             console.print(f"[dim]Write NAME: message, with NAME one of {names}[/]")
-        elif text.startswith("/"):
+        elif parse_command(text) is not None:
             await demo.command(key, text)
         elif text.lower().startswith("press "):
             await demo.press(key, text[6:].strip())

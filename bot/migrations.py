@@ -120,4 +120,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE actions ADD COLUMN unsure_since REAL;  -- an attempt began then, outcome unknown
     ALTER TABLE actions ADD COLUMN blind_resends INTEGER NOT NULL DEFAULT 0;  -- resent unchecked
     """,
+    # 4: roles and decisions. Who closed a chat, by name and role (an admin may not reopen a
+    # chat SLT closed); who decided an incident, by name; where each message the bot sent
+    # went, so that an alert's buttons can be replaced once its incident is decided.
+    """
+    ALTER TABLE chats ADD COLUMN changed_by_name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE chats ADD COLUMN changed_by_role TEXT;    -- slt | dsl | admin; NULL: not known
+    ALTER TABLE incidents ADD COLUMN resolved_by_name TEXT NOT NULL DEFAULT '';  -- status may
+    -- now also be deleted or closed: decided from the alert
+    ALTER TABLE actions ADD COLUMN message TEXT;          -- "<chat id>/<message id>" as sent
+    """,
 )

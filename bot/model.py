@@ -52,6 +52,7 @@ class CommandName(StrEnum):
     STATUS = "status"
     RULES = "rules"
     PRIVACY = "privacy"
+    HELP = "help"
     START = "start"
 
 
@@ -61,6 +62,8 @@ class Command:
     chat: ChatRef  # where it was typed (a DM chat for /start)
     caller: UserRef
     args: str = ""
+    # A command typed that is none of ours ("/foo" gives "foo"); it is answered like /help.
+    unknown: str = ""
 
 
 class ButtonAction(StrEnum):
@@ -193,12 +196,26 @@ class Welcome:
     buttons: tuple[Button, ...]
 
 
-Action = Remind | Alert | Delete | Notice | CloseChat | ReopenChat | Welcome
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SettleAlert:
+    """Replace the buttons of an alert already delivered with a line saying who decided what
+    and when, once its incident is decided."""
+
+    key: str
+    chat: ChatRef  # where the incident happened
+    recipient: UserRef  # who received the alert
+    alert_key: str  # the Alert's key
+    text: str  # the alert's text with the decision added
+    # Where the platform put the alert (`Delivery.message`), filled in when delivering.
+    message: str | None = None
+
+
+Action = Remind | Alert | Delete | Notice | CloseChat | ReopenChat | Welcome | SettleAlert
 
 
 def action_platform(action: Action) -> str:
     """The platform that must deliver an action."""
-    if isinstance(action, Alert):
+    if isinstance(action, Alert | SettleAlert):
         return action.recipient.platform
     return action.chat.platform
 
@@ -210,6 +227,9 @@ class Delivery:
     path: str = "sent"  # how it went: "dm", "ephemeral", "nudge", "archived", ...
     state: str | None = None  # opaque state to keep (e.g. permissions saved by CloseChat)
     note: str = ""  # human-readable detail, e.g. why a delete was not possible
+    # Where the platform put the message sent, for editing it later (an alert's buttons):
+    # "<chat or channel id>/<message id or ts>".
+    message: str | None = None
 
 
 class DeliveryError(Exception):

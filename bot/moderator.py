@@ -60,6 +60,7 @@ class Moderator:
         policy: Policy,
         capabilities: Callable[[ChatRef], frozenset[Capability]],
         wake_outbox: Callable[[], None],
+        message_link: Callable[[ChatRef, str], str | None] = lambda chat, message_id: None,
     ) -> None:
         self._config = config
         self._store = store
@@ -68,6 +69,7 @@ class Moderator:
         self._policy = policy
         self._capabilities = capabilities
         self._wake_outbox = wake_outbox
+        self._message_link = message_link
         self._profiles = {s.id: build_profile(s) for s in config.schools}
         self._unknown_chats: set[tuple[str, str]] = set()
 
@@ -115,6 +117,7 @@ class Moderator:
                 offence_number=offence_number,
                 capabilities=capabilities,
                 now=now,
+                link=self._message_link(message.chat, message.message_id),
             )
             incident_id = await s.add_incident(
                 NewIncident(

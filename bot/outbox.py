@@ -31,10 +31,11 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock, backoff, first_of
-from bot.model import CloseChat, Delivery, PermanentFailure, ReopenChat, RetryAfter
+from bot.model import CloseChat, Delivery, PermanentFailure, ReopenChat, RetryAfter, SettleAlert
 from bot.platform import Platform, Redelivers
 from bot.store import ActionRow, Store
 
@@ -208,6 +209,15 @@ class Outbox:
             async with self._store.read() as s:
                 state = await s.chat_state(action.chat)
             action = ReopenChat(key=action.key, chat=action.chat, saved_state=state.saved_state)
+        elif isinstance(action, SettleAlert):
+            # Where the alert went is known only once it has been delivered (it is ahead in
+            # the lane); one never delivered has no buttons to replace.
+            async with self._store.read() as s:
+                alert = await s.action(action.alert_key)
+            if alert is None or alert.message is None:
+                await self._done(row, Delivery("skipped", note="the alert was not delivered"))
+                return
+            action = replace(action, message=alert.message)
         unsure = row.unsure_since  # an earlier attempt may have got through
         checks = platform if isinstance(platform, Redelivers) else None
         blind = unsure is not None and checks is None

@@ -69,6 +69,14 @@ class Platform(Protocol):
 
 
 @runtime_checkable
+class LinksMessages(Protocol):
+    """A platform whose messages have addresses people can open."""
+
+    def message_link(self, chat: ChatRef, message_id: str) -> str | None:
+        """A link to a message in a chat, where the platform gives one (None otherwise)."""
+
+
+@runtime_checkable
 class Redelivers(Protocol):
     """A platform that can tell whether an action already got through.
 

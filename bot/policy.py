@@ -67,11 +67,14 @@ def decide(
     )
 
 
-def alert_recipients(school: School, chat_platform: str, running: Sequence[str]) -> list[UserRef]:
-    """One DM per SLT contact: on the chat's own platform when they have an id there,
+def alert_recipients(
+    school: School, chat_platform: str, running: Sequence[str], named: Sequence[str] = ()
+) -> list[UserRef]:
+    """One DM per contact to alert (SLT, never the staff `named` by the message; see
+    `School.alerted_about`): on the chat's own platform when they have an id there,
     otherwise on the first running platform where they do."""
     recipients: list[UserRef] = []
-    for contact in school.slt:
+    for contact in school.alerted_about(named):
         order = [chat_platform, *(p for p in running if p != chat_platform)]
         for platform in order:
             user_id = contact.id_on(platform)
@@ -106,7 +109,9 @@ class Policy:
         offence_number: int,
         capabilities: frozenset[Capability],
         now: datetime,
+        link: str | None = None,
     ) -> Plan:
+        """`link`: where the platform lets people open the message, if it does."""
         settings = self._config.settings_for(school)
         decision = decide(
             settings,
@@ -119,7 +124,10 @@ class Policy:
         chat_name = school.chat_name(chat)
         author = message.author
         actions: list[Action] = []
-        recipients = alert_recipients(school, chat.platform, self._running())
+        # Everyone the message names, criticised or not: "Mrs Okafor lied to my face" must not
+        # go to Mrs Okafor, nor "Mrs Okafor's number is ..." to her.
+        named = (*verdict.staff, *verdict.mentioned_staff)
+        recipients = alert_recipients(school, chat.platform, self._running(), named)
         if decision.remind:
             actions.append(
                 Remind(
@@ -136,6 +144,8 @@ class Policy:
                         verdict=verdict,
                         offence_number=offence_number,
                         school_told=decision.alert and bool(recipients),
+                        excerpt=texts.excerpt(message.text, verdict),
+                        link=link,
                     ),
                     nudge=texts.nudge(author.display_name),
                 )
@@ -146,23 +156,29 @@ class Policy:
             )
         alerts: list[Alert] = []
         if decision.alert:
-            text = texts.alert(
-                school=school,
-                chat_name=chat_name,
-                platform=chat.platform,
-                sender=author.label,
-                sender_id=author.user_id,
-                sent_at=message.sent_at,
-                zone=settings.zone,
-                text=message.text,
-                edited=message.edited,
-                verdict=verdict,
-                offence_number=offence_number,
-                window_days=settings.escalation.window_days,
-                history=history,
-                urgent=decision.urgent,
-                deleting=decision.delete,
-            )
+            # One text per platform: each within its platform's limit.
+            text = {
+                platform: texts.alert(
+                    school=school,
+                    chat_name=chat_name,
+                    platform=chat.platform,
+                    sender=author.label,
+                    sender_id=author.user_id,
+                    sent_at=message.sent_at,
+                    zone=settings.zone,
+                    text=message.text,
+                    edited=message.edited,
+                    verdict=verdict,
+                    offence_number=offence_number,
+                    window_days=settings.escalation.window_days,
+                    history=history,
+                    urgent=decision.urgent,
+                    deleting=decision.delete,
+                    link=link,
+                    limit=texts.TEXT_LIMITS.get(platform, texts.TEXT_LIMITS["telegram"]),
+                )
+                for platform in {r.platform for r in recipients}
+            }
             buttons = alert_buttons(incident_key, capabilities)
             alerts = [
                 Alert(
@@ -170,7 +186,7 @@ class Policy:
                     chat=chat,
                     recipient=recipient,
                     incident_key=incident_key,
-                    text=text,
+                    text=text[recipient.platform],
                     buttons=buttons,
                     urgent=decision.urgent,
                 )

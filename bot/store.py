@@ -34,6 +34,7 @@ from bot.model import (
     Notice,
     Remind,
     ReopenChat,
+    SettleAlert,
     UserRef,
     Welcome,
     action_platform,
@@ -44,7 +45,9 @@ log = logging.getLogger(__name__)
 # Its DEBUG lines stay off whatever level the bot runs at.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
-ActionKind = Literal["remind", "alert", "delete", "notice", "close", "reopen", "welcome"]
+ActionKind = Literal[
+    "remind", "alert", "delete", "notice", "close", "reopen", "welcome", "settle_alert"
+]
 _KINDS: dict[type[Any], ActionKind] = {
     Remind: "remind",
     Alert: "alert",
@@ -53,6 +56,7 @@ _KINDS: dict[type[Any], ActionKind] = {
     CloseChat: "close",
     ReopenChat: "reopen",
     Welcome: "welcome",
+    SettleAlert: "settle_alert",
 }
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(cls) for cls, kind in _KINDS.items()}
 
@@ -75,8 +79,9 @@ def lane_of(action: Action, incident_id: int | None = None) -> str:
     a closing notice goes out before the chat is locked. Reminders queue per person, so one
     parent's reminder waiting out a failing platform does not hold up another's. Alerts queue
     per person and incident: an SLT contact's alert stuck in back-off does not hold up their
-    alerts about other incidents, while a note about an incident still follows its alert."""
-    if isinstance(action, Alert):
+    alerts about other incidents, while a note about an incident, or the edit that settles
+    it, still follows its alert."""
+    if isinstance(action, Alert | SettleAlert):
         about = f"i{incident_id}" if incident_id is not None else action.key
         return f"{action.recipient.platform}:dm:{action.recipient.user_id}:{about}"
     if isinstance(action, Remind):
@@ -122,8 +127,14 @@ class IncidentRow:
     findings: tuple[dict[str, Any], ...]
     offence_number: int
     urgent: bool
-    status: str
+    status: str  # open | dismissed | deleted | closed (decided from the alert)
     resolved_by: str | None
+    resolved_at: datetime | None = None
+    resolved_by_name: str = ""
+
+    @property
+    def decided(self) -> bool:
+        return self.status != "open"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +158,7 @@ class ActionRow:
     # lost): the platform may already have it.
     unsure_since: datetime | None = None
     blind_resends: int = 0  # times sent again while the platform could not say if it had it
+    message: str | None = None  # where the platform put what was sent (Delivery.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +194,8 @@ class ChatState:
     reason: str
     saved_state: str | None
     last_seen_id: str | None
+    changed_by_name: str = ""
+    changed_by_role: str | None = None  # a bot.roles.Role value; None: not known
 
     @property
     def closed(self) -> bool:
@@ -208,11 +222,11 @@ _OFFENCE = (
 _INCIDENT_COLUMNS = (
     "id, key, school_id, platform, chat_id, thread_id, chat_title, message_id, user_id, "
     "user_name, text, sent_at, created_at, edited, categories, severity, findings, "
-    "offence_number, urgent, status, resolved_by"
+    "offence_number, urgent, status, resolved_by, resolved_at, resolved_by_name"
 )
 _ACTION_COLUMNS = (
     "id, key, kind, platform, lane, school_id, incident_id, status, attempts, next_attempt_at, "
-    "created_at, path, state, note, payload, unsure_since, blind_resends"
+    "created_at, path, state, note, payload, unsure_since, blind_resends, message"
 )
 
 _HEAD_COLUMNS = ", ".join(f"a.{column.strip()}" for column in _ACTION_COLUMNS.split(","))
@@ -238,6 +252,8 @@ def _incident(row: Sequence[Any]) -> IncidentRow:
         urgent=bool(row[18]),
         status=row[19],
         resolved_by=row[20],
+        resolved_at=None if row[21] is None else _dt(row[21]),
+        resolved_by_name=row[22],
     )
 
 
@@ -260,6 +276,7 @@ def _action(row: Sequence[Any]) -> ActionRow:
         action=decode_action(row[2], row[14]),
         unsure_since=None if row[15] is None else _dt(row[15]),
         blind_resends=row[16],
+        message=row[17],
     )
 
 
@@ -377,11 +394,14 @@ class Session:
         )
         return [_incident(r) for r in reversed(rows)]
 
-    async def resolve_incident(self, key: str, status: str, by: str, at: datetime) -> None:
-        await self.db.execute(
-            "UPDATE incidents SET status = ?, resolved_by = ?, resolved_at = ? WHERE key = ?",
-            (status, by, ts(at), key),
+    async def resolve_incident(self, key: str, status: str, by: UserRef, at: datetime) -> bool:
+        """Record an incident's decision; False when it was already decided (the first stands)."""
+        cursor = await self.db.execute(
+            "UPDATE incidents SET status = ?, resolved_by = ?, resolved_by_name = ?, "
+            "resolved_at = ? WHERE key = ? AND status = 'open'",
+            (status, person(by), by.display_name, ts(at), key),
         )
+        return cursor.rowcount > 0
 
     # ---- the outbox ----
 
@@ -501,9 +521,9 @@ class Session:
 
     async def mark_done(self, action_id: int, delivery: Delivery, now: datetime) -> None:
         await self.db.execute(
-            "UPDATE actions SET status = 'done', path = ?, state = ?, note = ?, "
+            "UPDATE actions SET status = 'done', path = ?, state = ?, note = ?, message = ?, "
             "unsure_since = NULL, updated_at = ? WHERE id = ?",
-            (delivery.path, delivery.state, delivery.note, ts(now), action_id),
+            (delivery.path, delivery.state, delivery.note, delivery.message, ts(now), action_id),
         )
 
     async def mark_retry(
@@ -534,8 +554,8 @@ class Session:
 
     async def chat_state(self, chat: ChatRef) -> ChatState:
         row = await self._one(
-            "SELECT status, changed_at, changed_by, reason, saved_state, last_seen_id "
-            "FROM chats WHERE platform = ? AND chat_id = ?",
+            "SELECT status, changed_at, changed_by, reason, saved_state, last_seen_id, "
+            "changed_by_name, changed_by_role FROM chats WHERE platform = ? AND chat_id = ?",
             (chat.platform, chat.chat_id),
         )
         if row is None:
@@ -544,14 +564,35 @@ class Session:
         return ChatState(chat.platform, chat.chat_id, row[0], changed_at, *row[2:])
 
     async def set_chat_status(
-        self, chat: ChatRef, school_id: str, status: str, by: str, reason: str, at: datetime
+        self,
+        chat: ChatRef,
+        school_id: str,
+        status: str,
+        by: UserRef,
+        reason: str,
+        at: datetime,
+        *,
+        role: str | None = None,
     ) -> None:
+        """Open or close a chat; `role` is the role the person acted in (see bot.roles)."""
         await self.db.execute(
             "INSERT INTO chats (platform, chat_id, school_id, status, changed_at, changed_by, "
-            "reason) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-            "status = excluded.status, changed_at = excluded.changed_at, "
-            "changed_by = excluded.changed_by, reason = excluded.reason",
-            (chat.platform, chat.chat_id, school_id, status, ts(at), by, reason),
+            "changed_by_name, changed_by_role, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO UPDATE SET status = excluded.status, "
+            "changed_at = excluded.changed_at, changed_by = excluded.changed_by, "
+            "changed_by_name = excluded.changed_by_name, "
+            "changed_by_role = excluded.changed_by_role, reason = excluded.reason",
+            (
+                chat.platform,
+                chat.chat_id,
+                school_id,
+                status,
+                ts(at),
+                person(by),
+                by.display_name,
+                role,
+                reason,
+            ),
         )
 
     async def save_chat_state(self, chat: ChatRef, state: str | None) -> None:
@@ -718,12 +759,13 @@ class Session:
             ),
             (
                 "resolutions",
-                "UPDATE incidents SET resolved_by = 'erased' WHERE resolved_by = ?",
+                "UPDATE incidents SET resolved_by = 'erased', resolved_by_name = '' "
+                "WHERE resolved_by = ?",
                 (subject,),
             ),
             (
                 "chat changes",
-                "UPDATE chats SET changed_by = 'erased' WHERE changed_by = ?",
+                "UPDATE chats SET changed_by = 'erased', changed_by_name = '' WHERE changed_by = ?",
                 (subject,),
             ),
         ):

@@ -1,18 +1,20 @@
 """Every sentence the bot says, in one place.
 
-Reminders are polite and private, name the clause and quote it, and never repeat the person's
-words: a slur is not echoed back. SLT alerts carry everything needed to act in one read.
+Reminders are polite and private, name the clause and quote it, and say which message they
+are about by a link to it or, where the platform has none, its first few words: an insult or
+slur is never echoed back. SLT alerts carry everything needed to act in one read.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.config import CodeOfConduct, School
 from bot.store import IncidentRow
-from rules.model import Category, Clause, Verdict
+from rules.model import Category, Clause, Finding, Verdict
 
 CLAUSE_TITLES: dict[Clause, str] = {
     Clause.RESPECT: "Be courteous to everyone",
@@ -36,9 +38,25 @@ CATEGORY_PHRASES: dict[Category, str] = {
     Category.COMPLAINT: "it raises a complaint about the school",
 }
 
+# A named member of staff's or pupil's private details being shared: not a criticism of them.
+PRIVATE_ABOUT: dict[Category, str] = {
+    Category.STAFF: "it seems to share a member of staff's private details",
+    Category.PUPIL: "it seems to share a child's private details",
+}
+
+
+def _phrase(finding: Finding) -> str:
+    if finding.cause is Category.PRIVATE and finding.category in PRIVATE_ABOUT:
+        return PRIVATE_ABOUT[finding.category]
+    return CATEGORY_PHRASES[finding.category]
+
+
 BUTTON_LABELS = {"dismiss": "Not a breach", "delete": "Delete message", "close": "Close chat"}
 ACK_LABEL = "I agree to the code of conduct"
 MAX_QUOTE = 1500  # characters of a flagged message shown to SLT
+# The most characters a platform shows in one message (Slack's blocks split longer text).
+TEXT_LIMITS = {"telegram": 4096, "discord": 2000, "slack": 40000, "local": 40000}
+DECISION_ROOM = 160  # kept free in an alert for the line that says how it was decided
 
 
 def when(moment: datetime, zone: ZoneInfo) -> str:
@@ -75,15 +93,22 @@ def reminder(
     verdict: Verdict,
     offence_number: int,
     school_told: bool,
+    excerpt: str = "",
+    link: str | None = None,
 ) -> str:
+    """Which message it is about: a `link` to it where the platform gives one, else its first
+    words (`excerpt`), so that the person's words are repeated only where nothing else can
+    say which message."""
     code = school.policy
-    phrases = [CATEGORY_PHRASES[c] for c in verdict.categories]
+    phrases = list(dict.fromkeys(_phrase(f) for f in verdict.findings))
+    which = f" (\u201c{excerpt}\u201d)" if excerpt and not link else ""
     lines = [
         f"Hello {name}," if name else "Hello,",
         "",
         f"This is an automatic, private message from {school.name} about the message you posted "
-        f"in \u201c{chat_name}\u201d on {when(sent_at, zone)}. It may not fit the group's code of "
-        f"conduct, because {_join(phrases)}.",
+        f"in \u201c{chat_name}\u201d on {when(sent_at, zone)}{which}. It may not fit the group's "
+        f"code of conduct, because {_join(phrases)}.",
+        *([f"The message: {link}"] if link else []),
         "",
         "The code of conduct says:",
         *(f"\u2022 {quote_clause(code, clause)}" for clause in verdict.clauses),
@@ -114,6 +139,31 @@ def reminder(
     return "\n".join(lines)
 
 
+# How much of a flagged message a reminder quotes to say which message it is about.
+EXCERPT_WORDS = 5
+EXCERPT_CHARS = 40
+_FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s")
+# Words a reminder never echoes back: insults and slurs.
+_UNQUOTED = (Category.ABUSE, Category.DISCRIMINATION)
+
+
+def excerpt(text: str, verdict: Verdict) -> str:
+    """The message's first words (within its first sentence, capped), with any insult or slur
+    left out (shown as "…")."""
+    hidden = sorted((f.span.start, f.span.end) for f in verdict.findings if f.category in _UNQUOTED)
+    kept, at = [], 0
+    for start, end in hidden:
+        if start >= at:
+            kept.append(text[at:start] + "\u2026")
+        at = max(at, end)
+    kept.append(text[at:])
+    words = _FIRST_SENTENCE.split("".join(kept).strip(), maxsplit=1)[0].split()
+    short = " ".join(words[:EXCERPT_WORDS])
+    if len(short) > EXCERPT_CHARS:
+        short = short[:EXCERPT_CHARS].rsplit(" ", 1)[0]
+    return short + ("\u2026" if short != " ".join(words) and not short.endswith("\u2026") else "")
+
+
 def nudge(name: str) -> str:
     """The in-chat fallback: names no rule and repeats nothing."""
     who = f"{name}, " if name else ""
@@ -137,8 +187,12 @@ def alert(
     history: Sequence[IncidentRow],
     urgent: bool,
     deleting: bool,
+    link: str | None = None,
+    limit: int = 4096,
 ) -> str:
-    quoted = text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE] + "\u2026"
+    """At most `limit` characters (the recipient's platform's limit, see `TEXT_LIMITS`), with
+    room left for the line added once the incident is decided: the quoted message is what is
+    shortened to fit."""
     severity = verdict.severity.value if verdict.severity else "low"
     lines = [
         ("URGENT: " if urgent else "") + "Possible breach of the code of conduct",
@@ -146,7 +200,8 @@ def alert(
         f"Chat: {chat_name} ({platform})",
         f"From: {sender} ({platform} id {sender_id})",
         f"Sent: {when(sent_at, zone)}" + (" (edited)" if edited else ""),
-        f"Message: \u201c{quoted}\u201d",
+        "",  # the quoted message, once the room for it is known
+        *([f"Link: {link}"] if link else []),
         f"Categories: {', '.join(verdict.categories)} ({severity})",
         "Why: " + " ".join(_sentence(r) for r in verdict.reasons),
         "Clauses: " + ", ".join(CLAUSE_TITLES[c] for c in verdict.clauses),
@@ -160,6 +215,10 @@ def alert(
         lines.append(f"History: no other offence in {window_days} days.")
     if deleting:
         lines.append("The message is being deleted automatically, as the school's policy asks.")
+    others = len("\n".join(lines)) + len("Message: \u201c\u2026\u201d")
+    room = max(0, min(MAX_QUOTE, limit - DECISION_ROOM - others))
+    quoted = text if len(text) <= room else text[:room] + "\u2026"
+    lines[lines.index("")] = f"Message: \u201c{quoted}\u201d"
     return "\n".join(lines)
 
 
@@ -219,8 +278,9 @@ def welcome(school: School) -> str:
 
 
 NOT_ALLOWED = (
-    "Sorry, only the school's senior leadership team and the group's admins can do that here. "
-    "This request has been noted."
+    "Sorry, only the school's senior leadership team can do that here (the group's admins "
+    "can close the chat in an emergency). This request has been noted. /help lists what you "
+    "can do."
 )
 ANONYMOUS = (
     "Sorry, I can't tell who you are while you post anonymously as the group. Please send the "
@@ -228,3 +288,58 @@ ANONYMOUS = (
 )
 NOT_A_SCHOOL_CHAT = "Please use this command in the class group chat it is about."
 UNKNOWN_ALERT = "This alert is no longer available; records are kept only for a limited time."
+
+
+# ---- help, and what an alert's decision looks like ------------------------------------
+
+COMMAND_HELP: dict[str, str] = {
+    "close": "/close [reason]: close the chat (in an emergency, for admins)",
+    "reopen": "/reopen: open the chat again",
+    "status": "/status: whether the chat is open, and who closed it",
+    "rules": "/rules: the school's code of conduct for this chat",
+    "privacy": "/privacy: what is kept about messages, and for how long",
+    "help": "/help: this list",
+}
+
+
+def help_text(commands: Sequence[str], *, unknown: str = "", prefix: str = "/") -> str:
+    """The commands a caller may use, in order; `unknown` is a command typed that is none of
+    ours. `prefix` is how the platform writes a command ("/schoolgate " on Slack)."""
+    lines = [f"Sorry, there is no {prefix}{unknown} command." if unknown else "Commands:"]
+    if unknown:
+        lines.append("You can use:")
+    lines += [f"\u2022 {COMMAND_HELP[c].replace('/', prefix, 1)}" for c in commands]
+    return "\n".join(lines)
+
+
+SLACK_CHANNEL_HINT = (
+    "In a direct message, name the channel first, e.g. /schoolgate reopen #year-4-parents."
+)
+
+DECISIONS = {
+    "dismissed": "marked it as not a breach",
+    "deleted": "had the message deleted",
+    "closed": "closed the chat",
+}
+
+
+def decision(status: str, by: str, at: datetime, zone: ZoneInfo) -> str:
+    """Who decided an incident, what and when: replaces the buttons on its alerts."""
+    who = (by[:60] + "\u2026" if len(by) > 60 else by) or "someone"
+    return f"Decided: {who} {DECISIONS.get(status, status)} on {when(at, zone)}."
+
+
+def already_decided(line: str) -> str:
+    return f"This has already been decided. {line}"
+
+
+def chat_state(
+    name: str, closed: bool, by: str, at: datetime | None, reason: str, zone: ZoneInfo
+) -> str:
+    if not closed:
+        return f"\u201c{name}\u201d is open."
+    text = f"\u201c{name}\u201d is closed"
+    if by:
+        text += f" (closed by {by}"
+        text += f" on {when(at, zone)})" if at else ")"
+    return text + (f": {reason}" if reason else ".")

@@ -111,12 +111,12 @@ def _person_findings(
     span = ctx.doc.span(start, end)
     who: list[tuple[str | None, str]]
     if mention.pupil:
-        who = [(None, f"{mention.pupil}, a pupil,")]
+        who = [(None, f"{mention.pupil}, a pupil")]
         category = Category.PUPIL
     else:
         category = Category.STAFF
         members = [profile.member(s) for s in mention.staff_ids]
-        who = [(m.id, f"{m.display_name}, a member of staff,") for m in members if m]
+        who = [(m.id, f"{m.display_name}, a member of staff") for m in members if m]
     return [
         Finding(
             category=category,
@@ -124,12 +124,20 @@ def _person_findings(
             rule_id=f"{category.value}.named:{hit.rule.id}",
             clause=DEFAULT_CLAUSE[category],
             span=span,
-            reason=f"This message names {name} in a negative context: {hit.rule.reason}.",
+            reason=_about(name, hit.rule.category, hit.rule.reason),
             staff_id=staff_id,
             pupil=mention.pupil,
+            cause=hit.rule.category,
         )
         for staff_id, name in who
     ]
+
+
+def _about(name: str, cause: Category, what: str) -> str:
+    """Why a finding about a named person: sharing their private details is not criticism."""
+    if cause is Category.PRIVATE:
+        return f"This message shares private details about {name}: {what}."
+    return f"This message names {name}, in a negative context: {what}."
 
 
 def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:

@@ -86,6 +86,15 @@ class Finding:
     reason: str  # readable: a parent may ask why
     staff_id: str | None = None
     pupil: str | None = None
+    # For a finding about a named person: the category of what was said about them (abuse,
+    # private details, ...). None for any other finding.
+    cause: Category | None = None
+
+    @property
+    def said(self) -> str:
+        """The rule that matched the words: for a finding about a named person (rule id
+        "staff.named:private.phone") the rule of what was said about them, else its own."""
+        return self.rule_id.partition(".named:")[2] or self.rule_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +125,11 @@ class Verdict:
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        return _unique(f.reason for f in self.findings)
+        """One per finding, leaving out a rule's own reason where a finding about a named
+        person already gives it ("names Mrs Shah ...: an insult aimed at someone" and "contains
+        an insult aimed at someone" would say the same twice)."""
+        about_people = {f.said for f in self.findings if f.cause is not None}
+        return _unique(f.reason for f in self.findings if f.rule_id not in about_people)
 
     @property
     def clauses(self) -> tuple[Clause, ...]:

@@ -21,16 +21,16 @@ log = logging.getLogger(__name__)
 def command_tree(client: discord.Client) -> app_commands.CommandTree[Any]:
     tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
 
-    @tree.command(name="close", description="Close this chat (SLT and admins)")
+    @tree.command(name="close", description="Close this chat (SLT; admins in an emergency)")
     @app_commands.describe(reason="Why the chat is being closed; shown in the closing notice")
     async def close(interaction: discord.Interaction[Any], reason: str = "") -> None:
         await run_command(interaction, CommandName.CLOSE, reason)
 
-    @tree.command(name="reopen", description="Reopen this chat (SLT and admins)")
+    @tree.command(name="reopen", description="Reopen this chat (SLT)")
     async def reopen(interaction: discord.Interaction[Any]) -> None:
         await run_command(interaction, CommandName.REOPEN, "")
 
-    @tree.command(name="status", description="Is this chat open, and is the bot working?")
+    @tree.command(name="status", description="Is this chat open, and who closed it (SLT, admins)")
     async def status(interaction: discord.Interaction[Any]) -> None:
         await run_command(interaction, CommandName.STATUS, "")
 
@@ -42,7 +42,11 @@ def command_tree(client: discord.Client) -> app_commands.CommandTree[Any]:
     async def privacy(interaction: discord.Interaction[Any]) -> None:
         await run_command(interaction, CommandName.PRIVACY, "")
 
-    del close, reopen, status, rules, privacy  # registered on the tree
+    @tree.command(name="help", description="The commands you can use here")
+    async def help_(interaction: discord.Interaction[Any]) -> None:
+        await run_command(interaction, CommandName.HELP, "")
+
+    del close, reopen, status, rules, privacy, help_  # registered on the tree
     return tree
 
 

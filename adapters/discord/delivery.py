@@ -34,6 +34,7 @@ from bot.model import (
     PermanentFailure,
     Remind,
     ReopenChat,
+    SettleAlert,
     UserRef,
     Welcome,
 )
@@ -85,6 +86,8 @@ class Deliverer:
                 return await reopen_chat(self.client, action.chat, action.saved_state)
             case Welcome():
                 return await self._welcome(action)
+            case SettleAlert():
+                return await self._settle(action)
         raise PermanentFailure(f"the Discord adapter cannot deliver {type(action).__name__}")
 
     async def redeliver(self, action: Action, since: datetime) -> Delivery:
@@ -101,43 +104,51 @@ class Deliverer:
         note = "found in the channel after an unanswered attempt"
         match action:
             case Remind():
-                if await self._dm_has(action.user, action.text, after):
+                if await self._dm_has(action.user, action.text, after) is not None:
                     return Delivery(path="dm", note=note)
                 channel = target_channel(action.chat)
-                if await self._has(channel, f"{_mention(action.user)} {action.nudge}", after):
+                nudge = f"{_mention(action.user)} {action.nudge}"
+                if await self._has(channel, nudge, after) is not None:
                     return Delivery(path="nudge", note=note)
             case Alert():
-                if await self._dm_has(action.recipient, action.text, after):
-                    return Delivery(path="dm", note=note)
+                found = await self._dm_has(action.recipient, action.text, after)
+                if found is not None:
+                    return Delivery(path="dm", note=note, message=_where(found))
             case Welcome():
-                if await self._dm_has(action.user, action.text, after):
+                if await self._dm_has(action.user, action.text, after) is not None:
                     return Delivery(path="dm", note=note)
                 mentioned = f"{_mention(action.user)} {action.text}"
-                if self.welcome_channel and await self._has(self.welcome_channel, mentioned, after):
+                if (
+                    self.welcome_channel
+                    and await self._has(self.welcome_channel, mentioned, after) is not None
+                ):
                     return Delivery(path="welcome_channel", note=note)
             case Notice():
-                if await self._has(int(action.chat.chat_id), action.text, after):
+                if await self._has(int(action.chat.chat_id), action.text, after) is not None:
                     return Delivery(path="sent", note=note)
         return None
 
-    async def _dm_has(self, user: UserRef, content: str, after: datetime) -> bool:
+    async def _dm_has(self, user: UserRef, content: str, after: datetime) -> discord.Message | None:
         with delivery_errors("checking the direct messages"):
             dm = await self.client.create_dm(discord.Object(int(user.user_id)))
         return await self._has(dm.id, content, after)
 
-    async def _has(self, channel_id: int, content: str, after: datetime) -> bool:
-        """Whether the bot posted exactly `content` in the channel since `after`."""
+    async def _has(self, channel_id: int, content: str, after: datetime) -> discord.Message | None:
+        """The message the bot posted with exactly `content` in the channel since `after`."""
         me = self.client.user
         channel = self.client.get_partial_messageable(channel_id)
         with delivery_errors("reading the channel's recent messages"):
             async for message in channel.history(after=after, oldest_first=True, limit=None):
                 if me is not None and message.author.id == me.id and message.content == content:
-                    return True
-        return False
+                    return message
+        return None
 
     async def _remind(self, action: Remind) -> Delivery:
-        if await self._dm(
-            action.user, action.text, doing="sending the reminder", nonce=nonce_of(action.key)
+        if (
+            await self._dm(
+                action.user, action.text, doing="sending the reminder", nonce=nonce_of(action.key)
+            )
+            is not None
         ):
             return Delivery(path="dm")
         await self._post(
@@ -150,27 +161,46 @@ class Deliverer:
         return Delivery(path="nudge", note="the member does not accept direct messages")
 
     async def _alert(self, action: Alert) -> Delivery:
-        if not await self._dm(
+        sent = await self._dm(
             action.recipient,
             action.text,
             doing="sending the alert",
             buttons=action.buttons,
             nonce=nonce_of(action.key),
-        ):
+        )
+        if sent is None:
             raise PermanentFailure(
                 f"SLT contact {action.recipient.label} does not accept direct messages from "
                 "server members (Privacy settings of the server)"
             )
-        return Delivery(path="dm")
+        return Delivery(path="dm", message=_where(sent))
+
+    async def _settle(self, action: SettleAlert) -> Delivery:
+        """Edit the alert: the decision added, its buttons removed. Editing is idempotent."""
+        channel_id, _, message_id = (action.message or "").partition("/")
+        if not (channel_id.isdigit() and message_id.isdigit()):
+            raise PermanentFailure(f"{action.message!r} is not a Discord message")
+        message = self.client.get_partial_messageable(int(channel_id)).get_partial_message(
+            int(message_id)
+        )
+        with delivery_errors("updating the alert"):
+            try:
+                await message.edit(content=action.text, view=None)
+            except discord.NotFound as exc:
+                if exc.code != UNKNOWN_MESSAGE:
+                    raise
+                return Delivery(path="gone", note="the alert had been deleted")
+        return Delivery(path="edited")
 
     async def _welcome(self, action: Welcome) -> Delivery:
-        if await self._dm(
+        sent = await self._dm(
             action.user,
             action.text,
             doing="sending the welcome",
             buttons=action.buttons,
             nonce=nonce_of(action.key),
-        ):
+        )
+        if sent is not None:
             return Delivery(path="dm")
         if self.welcome_channel is None:
             raise PermanentFailure(
@@ -218,22 +248,21 @@ class Deliverer:
         doing: str,
         nonce: str,
         buttons: tuple[Button, ...] = (),
-    ) -> bool:
-        """DM a user; False if they do not accept DMs from server members."""
+    ) -> discord.Message | None:
+        """DM a user; None if they do not accept DMs from server members."""
         user_id = int(user.user_id)
         if user_id in self.no_dms:
-            return False
+            return None
         with delivery_errors(doing):
             view = view_of(buttons) if buttons else discord.utils.MISSING
             try:
                 dm = await self.client.create_dm(discord.Object(user_id))
-                await dm.send(text, view=view, allowed_mentions=_NOBODY, nonce=nonce)
+                return await dm.send(text, view=view, allowed_mentions=_NOBODY, nonce=nonce)
             except discord.Forbidden as exc:
                 if exc.code == CANNOT_DM:
                     self.no_dms.add(user_id)
                 log.info("user %s does not accept DMs (code %s)", user_id, exc.code)
-                return False
-        return True
+                return None
 
     async def _post(
         self,
@@ -252,6 +281,11 @@ class Deliverer:
                 await channel.send(
                     f"{_mention(mention)} {text}", allowed_mentions=_only(mention), nonce=nonce
                 )
+
+
+def _where(message: discord.Message) -> str:
+    """How an alert's message is recorded, to edit it later (Delivery.message)."""
+    return f"{message.channel.id}/{message.id}"
 
 
 def _mention(user: UserRef) -> str:

@@ -59,6 +59,17 @@ class DiscordPlatform:
         perms = channel.permissions_for(channel.guild.me)
         return capabilities(perms, thread=isinstance(channel, discord.Thread))
 
+    def message_link(self, chat: ChatRef, message_id: str) -> str | None:
+        """https://discord.com/channels/<server>/<channel>/<message>, for a channel (or
+        thread) of a server the bot has seen."""
+        client = self._client
+        if client is None or not chat.chat_id.isdigit():
+            return None
+        channel = client.get_channel(int(chat.chat_id))
+        if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+            return None
+        return f"https://discord.com/channels/{channel.guild.id}/{chat.chat_id}/{message_id}"
+
     async def start(self, events: EventSink) -> None:
         if self._running is not None:
             return

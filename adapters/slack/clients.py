@@ -85,6 +85,7 @@ class BotIdentity:
     user_id: str
     bot_id: str
     team: str
+    url: str = ""  # the workspace's address, e.g. https://riverside.slack.com/
 
 
 _TOKEN_KINDS = {
@@ -108,4 +109,5 @@ async def identify(client: AsyncWebClient, *, token_name: str = "bot_token") -> 
         str(answer.get("user_id") or ""),
         str(answer.get("bot_id") or ""),
         str(answer.get("team") or ""),
+        str(answer.get("url") or ""),
     )

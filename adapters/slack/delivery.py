@@ -36,6 +36,7 @@ from bot.model import (
     Remind,
     ReopenChat,
     RetryAfter,
+    SettleAlert,
     Welcome,
 )
 
@@ -163,8 +164,10 @@ class SlackDelivery:
                 return await self._remind(action)
             case Alert():
                 blocks = message_blocks(action.text, action.buttons, urgent=action.urgent)
-                await self._direct(action.recipient.user_id, action.text, action.key, blocks)
-                return Delivery(path="dm")
+                sent = await self._direct(action.recipient.user_id, action.text, action.key, blocks)
+                return Delivery(path="dm", message=sent)
+            case SettleAlert():
+                return await self._settle(action)
             case Welcome():
                 return await self._welcome(action)
             case Notice():
@@ -190,16 +193,18 @@ class SlackDelivery:
         match action:
             case Remind(user=user) | Welcome(user=user) | Alert(recipient=user):
                 dm = await self._open_dm(user.user_id, "send a direct message")
-                if await self._posted(dm, action.key, after):
-                    return Delivery(path="dm", note=note)
+                ts = await self._posted(dm, action.key, after)
+                if ts is not None:
+                    return Delivery(path="dm", note=note, message=f"{dm}/{ts}")
             case Notice():
-                if await self._posted(action.chat.chat_id, action.key, after):
+                if await self._posted(action.chat.chat_id, action.key, after) is not None:
                     return Delivery(path="channel", note=note)
         return await self.deliver(action)
 
-    async def _posted(self, channel: str, key: str, after: datetime) -> bool:
-        """Whether the bot's message for `key` is in the conversation since `after`. A workspace
-        that never granted the scope to read it cannot tell: then False, and it is sent."""
+    async def _posted(self, channel: str, key: str, after: datetime) -> str | None:
+        """The ts of the bot's message for `key` in the conversation since `after`, if there.
+        A workspace that never granted the scope to read it cannot tell: then None, and it is
+        sent."""
         cursor: str | None = None
         while True:
             read = self._bot.conversations_history(
@@ -213,13 +218,14 @@ class SlackDelivery:
                 page = await call_api("read the conversation's history", read)
             except PermanentFailure as failure:
                 log.warning("cannot check whether a message already went out: %s", failure.reason)
-                return False
+                return None
             assert page is not None
-            if any(_is_action(m, key) for m in page.get("messages") or []):
-                return True
+            for message in page.get("messages") or []:
+                if _is_action(message, key):
+                    return str(message.get("ts"))
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
-                return False
+                return None
 
     async def _open_dm(self, user: str, what: str) -> str:
         """The direct message channel with a user: opened once, then remembered (Slack keeps
@@ -233,13 +239,27 @@ class SlackDelivery:
 
     async def _direct(
         self, user: str, text: str, key: str, blocks: list[Block] | None = None
-    ) -> None:
+    ) -> str:
+        """Post a direct message; where it went, as "<channel>/<ts>"."""
         what = "send a direct message"
         channel = await self._open_dm(user, what)
         post = self._bot.chat_postMessage(
             channel=channel, text=escape(text), blocks=blocks, metadata=metadata(key)
         )
-        await call_api(what, post)
+        sent = await call_api(what, post)
+        assert sent is not None
+        return f"{channel}/{sent.get('ts')}"
+
+    async def _settle(self, action: SettleAlert) -> Delivery:
+        """Rewrite the alert with the decision and without its buttons (chat.update)."""
+        channel, _, ts = (action.message or "").partition("/")
+        if not channel or not ts:
+            raise PermanentFailure(f"{action.message!r} is not a Slack message")
+        update = self._bot.chat_update(
+            channel=channel, ts=ts, text=escape(action.text), blocks=message_blocks(action.text)
+        )
+        done = await call_api("update the alert", update, tolerate=("message_not_found",))
+        return Delivery(path="edited" if done is not None else "gone")
 
     async def _ephemeral(
         self, channel: str, user: str, text: str, blocks: list[Block] | None = None

@@ -127,19 +127,22 @@ def message_from_event(event: Mapping[str, Any], chats: Container[str]) -> ChatM
     return message_from_slack(channel, new, edited=True)
 
 
-def command_from_slash(payload: Mapping[str, Any]) -> Command | None:
-    """`/schoolgate <subcommand> [#channel] [text]`; None for a missing or unknown subcommand.
+def command_from_slash(payload: Mapping[str, Any]) -> Command:
+    """`/schoolgate <subcommand> [#channel] [text]`. A missing subcommand is `help`; one that
+    is none of ours is answered like `help`, naming it.
 
     The channel is where the command was typed unless a #channel is named first: an archived
     channel cannot take commands, so `/schoolgate reopen #year-4` is typed elsewhere.
     """
     word, _, rest = str(payload.get("text") or "").strip().partition(" ")
+    word = word.lower() or CommandName.HELP.value
+    unknown = ""
     try:
-        name = CommandName(word.lower())
+        name = CommandName(word)
     except ValueError:
-        return None
-    if name is CommandName.START:
-        return None  # Telegram's deep-link start; Slack has no use for it
+        name, unknown = CommandName.HELP, word
+    if name is CommandName.START:  # Telegram's deep-link start; Slack has no use for it
+        name, unknown = CommandName.HELP, word
     channel, title = str(payload["channel_id"]), str(payload.get("channel_name") or "")
     rest = rest.strip()
     named = _CHANNEL_ARG.match(rest)
@@ -150,6 +153,7 @@ def command_from_slash(payload: Mapping[str, Any]) -> Command | None:
         chat=chat_ref(channel, title),
         caller=user_ref(str(payload["user_id"]), str(payload.get("user_name") or "")),
         args=plain_text(rest.strip()),
+        unknown=unknown,
     )
 
 

@@ -41,10 +41,6 @@ log = logging.getLogger(__name__)
 SETTLE_SECONDS = 5.0  # how long stop() lets answers under way finish
 
 COMMAND = "/schoolgate"
-USAGE = (
-    f"Use {COMMAND} with one of: close [reason], reopen, status, rules, privacy. "
-    f"In a direct message, name the channel first, e.g. {COMMAND} reopen #year-4-parents."
-)
 
 
 class Inbound:
@@ -141,9 +137,7 @@ class Inbound:
 
     async def _answer_command(self, payload: dict[str, Any], respond: AsyncRespond) -> None:
         try:
-            command = command_from_slash(payload)
-            reply = Reply(USAGE) if command is None else await self._events.on_command(command)
-            await _show(respond, reply)
+            await _show(respond, await self._events.on_command(command_from_slash(payload)))
         except Exception:
             log.exception("could not answer a Slack slash command")
 

@@ -52,6 +52,7 @@ class SlackPlatform:
         self._inbound: Inbound | None = None
         self._serving: Serving | None = None
         self._catching_up: asyncio.Task[None] | None = None
+        self._workspace_url = ""  # from auth.test, for links to messages
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -62,6 +63,14 @@ class SlackPlatform:
             return self.capabilities - _NEEDS_MEMBERSHIP
         return self.capabilities
 
+    def message_link(self, chat: ChatRef, message_id: str) -> str | None:
+        """Slack's permalink form: the workspace address, the channel, and the ts without its
+        dot (what chat.getPermalink answers, without a call per message)."""
+        if not self._workspace_url or not message_id.replace(".", "").isdigit():
+            return None
+        base = self._workspace_url.rstrip("/")
+        return f"{base}/archives/{chat.chat_id}/p{message_id.replace('.', '')}"
+
     @property
     def http_port(self) -> int | None:
         """The port the HTTP endpoint listens on (http mode, once started)."""
@@ -69,6 +78,7 @@ class SlackPlatform:
 
     async def start(self, events: EventSink) -> None:
         bot = await identify(self._clients.read)
+        self._workspace_url = bot.url
         if self._clients.user is not None:
             await identify(self._clients.user, token_name="user_token")
         await self._learn_channels()

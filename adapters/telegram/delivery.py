@@ -17,6 +17,7 @@ from telegram import (
     ChatPermissions,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     ReplyParameters,
 )
 from telegram import error as tg
@@ -35,6 +36,7 @@ from bot.model import (
     PermanentFailure,
     Remind,
     ReopenChat,
+    SettleAlert,
     UserRef,
     Welcome,
 )
@@ -129,19 +131,22 @@ class Deliverer:
             return await self._close(action)
         if isinstance(action, ReopenChat):
             return await self._reopen(action)
+        if isinstance(action, SettleAlert):
+            return await self._settle(action)
         return await self._welcome(action)
 
     # ---- messages to people ------------------------------------------------------------
 
-    async def _dm(self, user_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
-        """Send a private message; False when Telegram will not let the bot start the chat."""
+    async def _dm(
+        self, user_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> Message | None:
+        """Send a private message; None when Telegram will not let the bot start the chat."""
         try:
-            await self._bot.send_message(user_id, text, reply_markup=markup)
+            return await self._bot.send_message(user_id, text, reply_markup=markup)
         except (tg.Forbidden, tg.BadRequest) as exc:
             if _cannot_start_chat(exc):
-                return False
+                return None
             raise
-        return True
 
     async def _remind(self, action: Remind) -> Delivery:
         """A DM where the parent has started the bot. Otherwise a neutral nudge with a deep
@@ -154,7 +159,7 @@ class Deliverer:
             user_id = _person_id(action.user)
             whispered = False
             if user_id is not None:
-                if await self._dm(user_id, action.text, None):
+                if await self._dm(user_id, action.text, None) is not None:
                     return Delivery(path="dm")
                 admin = self._chats.rights(action.chat.chat_id).admin
                 whispered = admin and await self._ephemeral(action, user_id)
@@ -213,9 +218,28 @@ class Deliverer:
         if user_id is None:
             raise PermanentFailure(f"{who}: {action.recipient.user_id!r} is not a Telegram user id")
         with delivery_errors(f"alert to {who}"):
-            if not await self._dm(user_id, action.text, keyboard(action.buttons)):
+            sent = await self._dm(user_id, action.text, keyboard(action.buttons))
+            if sent is None:
                 raise PermanentFailure(f"{who} has not started the bot; {self._onboarding(action)}")
-        return Delivery(path="dm")
+        return Delivery(path="dm", message=f"{user_id}/{sent.message_id}")
+
+    async def _settle(self, action: SettleAlert) -> Delivery:
+        """Edit the alert: the decision added, and (no reply_markup) its buttons gone."""
+        chat_id, _, message_id = (action.message or "").partition("/")
+        if not (chat_id.lstrip("-").isdigit() and message_id.isdigit()):
+            raise PermanentFailure(f"{action.message!r} is not a Telegram message")
+        with delivery_errors(f"updating the alert to {action.recipient.label}"):
+            try:
+                await self._bot.edit_message_text(
+                    action.text, chat_id=int(chat_id), message_id=int(message_id)
+                )
+            except tg.BadRequest as exc:
+                if _not_modified(exc):
+                    return Delivery(path="edited", note="it already said so")
+                if "not found" in exc.message.lower():
+                    return Delivery(path="gone", note="the alert had been deleted")
+                raise
+        return Delivery(path="edited")
 
     def _onboarding(self, action: Alert) -> str:
         school = self._config.school_for_chat(PLATFORM, action.chat.chat_id)
@@ -251,7 +275,7 @@ class Deliverer:
     ) -> Delivery:
         # A person's private chat has their user id (a join request's user_chat_id); the bot
         # may write there for 5 minutes after the request, or once they have started it.
-        if await self._dm(user_id, action.text, markup):
+        if await self._dm(user_id, action.text, markup) is not None:
             return Delivery(path="dm")
         raise PermanentFailure(
             f"welcome to {name}: user {user_id} is not in the group and Telegram no longer lets "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from functools import wraps
 from typing import Any
 
@@ -26,6 +27,7 @@ from telegram.ext import (
 )
 
 from bot.clock import Clock
+from bot.commands import parse_command
 from bot.model import ButtonPress, ChatRef, CommandName, Reply, UserRef
 from bot.platform import EventSink
 
@@ -47,6 +49,7 @@ GROUP_COMMANDS = (
     CommandName.STATUS,
     CommandName.RULES,
     CommandName.PRIVACY,
+    CommandName.HELP,
 )
 # Telegram shows at most 200 characters in the notification that answers a button press.
 _ANSWER_LIMIT = 200
@@ -117,6 +120,11 @@ class UpdateRouter:
             )
         )
         app.add_handler(CallbackQueryHandler(_guarded(self._button)))
+        # Besides moderation (group 0), which still checks what a "/word" message says: a
+        # command that is none of ours, typed in private or addressed to this bot by name.
+        app.add_handler(
+            MessageHandler(filters.COMMAND & _NEW, _guarded(self._unknown_command)), group=1
+        )
         app.add_handler(
             ChatMemberHandler(_guarded(self._member_changed), ChatMemberHandler.CHAT_MEMBER)
         )
@@ -182,6 +190,25 @@ class UpdateRouter:
             await _reply(message, reply)
 
         return _guarded(handle)
+
+    async def _unknown_command(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answered with the commands the caller may use. In a group only when addressed to
+        this bot (`/foo@ThisBot`): a bare `/foo` may be meant for another bot there."""
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        word = message.text.split(maxsplit=1)[0]
+        name, _at, addressee = word[1:].partition("@")
+        parsed = parse_command(f"/{name}")
+        if parsed is None or not parsed.unknown:
+            return
+        if message.chat.type != Chat.PRIVATE:
+            ours = addressee.lower() == (message.get_bot().username or "").lower()
+            if not ours or not self._moderated(message.chat_id):
+                return
+        command = mapping.command(message, CommandName.HELP)
+        if command is not None:
+            await _reply(message, await self._events.on_command(replace(command, unknown=name)))
 
     async def _button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Hand the press to the core and always answer it, or the client keeps spinning."""

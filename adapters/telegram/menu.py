@@ -1,5 +1,5 @@
 """The command menu Telegram shows. Scopes only change the menu: anyone can still type
-/close, so the core checks every caller against the school's SLT and admins."""
+/close, so the core checks every caller's role (bot/roles.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from .errors import describe
 log = logging.getLogger(__name__)
 
 EVERYONE = (
-    BotCommand(CommandName.STATUS.value, "Is the chat open, and recent reports"),
     BotCommand(CommandName.RULES.value, "The school's code of conduct for this chat"),
     BotCommand(CommandName.PRIVACY.value, "What the bot keeps, and for how long"),
+    BotCommand(CommandName.HELP.value, "The commands you can use here"),
 )
 ADMINS = (
     BotCommand(CommandName.CLOSE.value, "Close the chat: /close reason"),
     BotCommand(CommandName.REOPEN.value, "Reopen the chat"),
+    BotCommand(CommandName.STATUS.value, "Is the chat open, and who closed it"),
     *EVERYONE,
 )
 

@@ -55,6 +55,13 @@ class TelegramPlatform:
     def capabilities_in(self, chat: ChatRef) -> frozenset[Capability]:
         return self._chats.capabilities_in(chat)
 
+    def message_link(self, chat: ChatRef, message_id: str) -> str | None:
+        """A supergroup's messages have links members can open: t.me/c/<id without -100>/<id>.
+        A basic group's have none."""
+        if not chat.chat_id.startswith("-100") or not message_id.isdigit():
+            return None
+        return f"https://t.me/c/{chat.chat_id.removeprefix('-100')}/{message_id}"
+
     @property
     def webhook_port(self) -> int | None:
         """The port the webhook receiver listens on, once started (useful with port 0)."""

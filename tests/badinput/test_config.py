@@ -74,10 +74,20 @@ schools:
     pupils: [Noah, Isla]
     slt:
       - name: Mrs Shah
+        staff: carter
         telegram: 111
         discord: "222"
         slack: U0333
         local: slt-shah
+    dsl:
+      - name: Mrs Cox
+        telegram: 112
+    dsl_deputies:
+      - name: Mr Ball
+        telegram: 113
+    fallback:
+      - name: Mr Patel
+        telegram: 555
     admins:
       - name: Pat
         telegram: 444

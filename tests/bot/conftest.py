@@ -27,6 +27,8 @@ schools:
     pupils: [Noah, Isla]
     slt:
       - {name: Mrs Shah, local: slt-shah}
+    dsl:
+      - {name: Mrs Dee (safeguarding lead), local: dsl-dee}
     admins:
       - {name: Pat (class rep), local: rep-pat}
     chats:
@@ -51,6 +53,7 @@ PARENT = LocalPlatform.user("p-amy", "Amy")
 OTHER_PARENT = LocalPlatform.user("p-ben", "Ben")
 SLT = LocalPlatform.user("slt-shah", "Mrs Shah")
 ADMIN = LocalPlatform.user("rep-pat", "Pat")
+DSL = LocalPlatform.user("dsl-dee", "Mrs Dee")
 OTHER_SLT = LocalPlatform.user("slt-obi", "Mr Obi")
 ANONYMOUS = LocalPlatform.user("1087968824", "Group", anonymous=True)
 CHAT = "year3"

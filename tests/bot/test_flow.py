@@ -176,8 +176,8 @@ async def test_refusals_are_polite_specific_and_audited(config: Config, running:
         assert local.chats[CHAT].can_send_messages is True
         assert [(a.actor_id, a.outcome, a.detail) for a in await app.store.audit_log()] == [
             (ANONYMOUS.user_id, "refused", "anonymous"),
-            (OTHER_SLT.user_id, "refused", "not SLT or admin"),
-            (PARENT.user_id, "refused", "not SLT or admin"),
+            (OTHER_SLT.user_id, "refused", "role: member"),
+            (PARENT.user_id, "refused", "role: member"),
         ]
 
 

@@ -241,6 +241,39 @@ def test_check_config(
     ]
 
 
+def test_check_config_warns_when_no_one_is_left_to_alert_about_the_head(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A small school's head, the only SLT contact: an alert about a message naming them
+    has nowhere to go until a fallback contact (the chair of governors) is named."""
+    head_only = SCHOOL + "    slt:\n      - {name: Mr Carter, staff: carter, telegram: 111}\n"
+    path = tmp_path / "school.yaml"
+    path.write_text(head_only, "utf-8")
+    code, out, _ = run(["check-config", str(path)], capsys)
+    assert code == 0
+    [warning] = [line for line in out.splitlines() if "warning:" in line]
+    assert warning.strip().startswith("warning: school riverside: no one is left to alert")
+    assert "naming Mr Carter" in warning
+    assert "fallback" in warning
+
+    path.write_text(
+        head_only + "    fallback:\n      - {name: Mr Patel (chair of governors), telegram: 555}\n",
+        "utf-8",
+    )
+    code, out, _ = run(["check-config", str(path)], capsys)
+    assert code == 0
+    assert "warning" not in out
+    assert "1 SLT, 0 safeguarding, 1 fallback, 0 admins" in out
+
+    path.write_text(SCHOOL + "    slt:\n      - {name: Mr Carter, staff: cartre}\n", "utf-8")
+    code, _, err = run(["check-config", str(path)], capsys)
+    assert code == 2
+    assert err.splitlines() == [
+        f"{path}:9: schools[0].slt[0].staff: 'cartre' is not the id of anyone in this "
+        "school's staff"
+    ]
+
+
 def test_export_and_erase(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "school.yaml"
     path.write_text(
@@ -430,3 +463,23 @@ def test_run_warns_about_a_database_others_can_read(tmp_path: Path) -> None:
     warned = [line for line in before if "can be read by other users" in line]
     assert len(warned) == 1
     assert f"{path}:10: storage.path: {database} can be read by other users" in warned[0]
+
+
+def test_demo_interactive_answers_help_and_unknown_commands_and_staff_alerts_avoid_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typed = [
+        "amy: /help",
+        "okafor: /dance",
+        "carl: Mrs Okafor lied to my face",
+        "quit",
+    ]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(typed) + "\n"))
+    code, out, err = run(["demo", "--interactive", "--db", str(tmp_path / "d.sqlite3")], capsys)
+    assert code == 0
+    assert "unexpected error" not in out + err
+    assert "/privacy: what is kept about messages" in out
+    assert "Sorry, there is no /dance command." in out
+    # The alert about Mrs Okafor, the only SLT contact, goes to the chair of governors.
+    assert "Direct message to Mr Patel (chair of governors)" in out
+    assert "Direct message to Mrs Okafor (SLT)" not in out

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aiohttp import WSMsgType, web
 
@@ -160,6 +160,7 @@ class FakeDiscord:
             ("GET", "/channels/{channel}/messages", self._history),
             ("POST", "/channels/{channel}/messages", self._send),
             ("GET", "/channels/{channel}/messages/{message}", self._get_message),
+            ("PATCH", "/channels/{channel}/messages/{message}", self._edit_message),
             ("DELETE", "/channels/{channel}/messages/{message}", self._delete),
             ("PUT", "/channels/{channel}/permissions/{target}", self._put_overwrite),
             ("DELETE", "/channels/{channel}/permissions/{target}", self._delete_overwrite),
@@ -668,6 +669,25 @@ class FakeDiscord:
         if found is None:
             return _json(build.api_error(10008, "Unknown Message"), status=404)
         return _json(found)
+
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        """Edit Message: the fields given replace the message's; answers the message."""
+        found = self._find(request)
+        if found is None:
+            return _json(build.api_error(10008, "Unknown Message"), status=404)
+        body: JSONDict = await request.json()
+        edited = cast(
+            "Message",
+            {
+                **found,
+                **{k: v for k, v in body.items() if k in ("content", "components", "embeds")},
+                "edited_timestamp": datetime.now(UTC).isoformat(),
+            },
+        )
+        history = self.messages[int(request.match_info["channel"])]
+        history[history.index(found)] = edited
+        await self.dispatch("MESSAGE_UPDATE", edited)
+        return _json(edited)
 
     async def _delete(self, request: web.Request) -> web.Response:
         found = self._find(request)

@@ -316,6 +316,8 @@ class FakeSlack:
             return self._post(channel, params)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.next_ts()}
+        if method == "chat.update":
+            return self._update(channel, params)
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", ""))}}
         if method == "conversations.history":
@@ -358,9 +360,25 @@ class FakeSlack:
         metadata = params.get("metadata")
         if metadata:
             message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+        blocks = params.get("blocks")
+        if blocks:
+            message["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks
         self.history.setdefault(channel, []).append(message)
         self.posted_at[ts] = time.monotonic()
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _update(self, channel: str, params: dict[str, Any]) -> dict[str, Any]:
+        """chat.update of one of the bot's messages: its text and blocks replaced."""
+        ts = str(params.get("ts") or "")
+        found = [m for m in self.history.get(channel, []) if m.get("ts") == ts]
+        if not found:
+            return {"ok": False, "error": "message_not_found"}
+        message = found[0]
+        message["text"] = str(params.get("text") or "")
+        blocks = params.get("blocks")
+        message["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks or []
+        message["edited"] = {"user": BOT_USER_ID, "ts": self.next_ts()}
+        return {"ok": True, "channel": channel, "ts": ts, "text": message["text"]}
 
     def _history(self, channel: str, params: dict[str, Any]) -> dict[str, Any]:
         """Newest first, `limit` per page, paged by an opaque cursor; metadata only when asked.

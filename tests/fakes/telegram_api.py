@@ -392,6 +392,8 @@ class FakeTelegramApi:
             return True
         if method == "sendMessage":
             return self._sent_message(params)
+        if method == "editMessageText":
+            return self._edited_message(params)
         if method in ("approveChatJoinRequest", "declineChatJoinRequest"):
             return self._settle_join_request(params, approve=method.startswith("approve"))
         return True
@@ -432,6 +434,41 @@ class FakeTelegramApi:
         markup = json.loads(params["reply_markup"]) if "reply_markup" in params else None
         number = int(message.get("message_id") or message["ephemeral_message_id"])
         self.sent.append(SentMessage(chat_id, message["text"], markup, number, time.monotonic()))
+        return message
+
+    def _edited_message(self, params: dict[str, str]) -> JSONDict:
+        """editMessageText on a message the bot sent: the edited Message. Leaving out
+        reply_markup removes an inline keyboard, as Telegram does."""
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        found = [
+            i for i, m in enumerate(self.sent) if (m.chat_id, m.message_id) == (chat_id, message_id)
+        ]
+        if not found:
+            raise _Refused(bad_request("message to edit not found"))
+        old = self.sent[found[-1]]
+        text = params.get("text", "")
+        markup = json.loads(params["reply_markup"]) if "reply_markup" in params else None
+        if text == old.text and markup == old.reply_markup:
+            raise _Refused(
+                bad_request(
+                    "message is not modified: specified new message content and reply markup "
+                    "are exactly the same as a current content and reply markup of the message"
+                )
+            )
+        self.sent[found[-1]] = replace(old, text=text, reply_markup=markup)
+        chat: JSONDict = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+        if chat_id > 0:
+            chat["first_name"] = "Parent"
+        message: JSONDict = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "edit_date": int(time.time()),
+            "chat": chat,
+            "from": self.bot_user(),
+            "text": text,
+        }
+        if markup is not None:
+            message["reply_markup"] = markup
         return message
 
     async def _get_updates(self, params: dict[str, str]) -> list[JSONDict]:

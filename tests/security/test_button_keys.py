@@ -147,9 +147,16 @@ async def test_a_staff_role_counts_only_in_its_own_schools_server(bot_on: World)
         ("riverside", str(servers.other_teacher))
     ] * len(ALERT_ACTIONS)
 
-    # Riverside's staff role, pressed inside Riverside's server, still counts.
+    # Riverside's staff role, pressed inside Riverside's server, makes its holder an admin
+    # there; and admins never decide an incident.
     here = world.fake.post(servers.channel, servers.users["role_admin"], "hello")
     dismiss = ours.buttons[ButtonAction.DISMISS]
     outcome = await world.press_on(here, dismiss, servers.users["role_admin"], in_guild=True)
-    assert outcome.reply != texts.NOT_ALLOWED
-    assert await incident_status(world, ours.key) == "dismissed"
+    assert outcome.reply == texts.NOT_ALLOWED
+    assert await incident_status(world, ours.key) == "open"
+    [entry] = [e for e in await world.app.store.audit_log() if e.action == "button:dismiss"][-1:]
+    assert (entry.actor_id, entry.outcome, entry.detail) == (
+        str(servers.users["role_admin"]),
+        "refused",
+        "role: admin",
+    )

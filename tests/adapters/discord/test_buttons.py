@@ -146,3 +146,32 @@ async def test_a_press_on_a_message_that_is_not_ours_is_ignored(world: World, bo
     await bot.settle()
 
     assert world.fake.calls("POST", r"/interactions/.*") == []
+
+
+async def test_the_alert_and_the_reminder_link_to_the_message(world: World, bot: Running) -> None:
+    posted = await world.fake.say(world.channel, world.parent, ABUSIVE)
+    await bot.settle()
+
+    link = f"https://discord.com/channels/{world.guild}/{world.channel}/{posted['id']}"
+    assert f"Link: {link}" in alert_to(world)["content"]
+    [reminder] = world.fake.dms_to(world.parent)
+    assert f"The message: {link}" in reminder["content"]
+
+
+async def test_a_long_message_is_quoted_within_discords_limit_even_once_decided(
+    world: World, bot: Running
+) -> None:
+    long = ABUSIVE + " and another thing" * 200
+    await world.fake.say(world.channel, world.parent, long)
+    await bot.settle()
+    alert = alert_to(world)
+    assert len(alert["content"]) <= 2000
+    assert "\u2026\u201d" in alert["content"]  # the quote was shortened, not the rest
+
+    pressed = await world.fake.press(alert, custom_ids(alert)["Not a breach"], world.slt)
+    await world.fake.interaction_reply(pressed)
+    await bot.settle()
+    [edited] = world.fake.dms_to(world.slt)
+    assert "Decided: " in edited["content"]
+    assert len(edited["content"]) <= 2000
+    assert edited["components"] == []

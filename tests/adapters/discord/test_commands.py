@@ -25,7 +25,14 @@ async def test_the_commands_are_registered_in_the_server_at_start(
     world: World, bot: Running
 ) -> None:
     (sync,) = world.fake.calls("PUT", rf"/applications/\d+/guilds/{world.guild}/commands")
-    assert {c["name"] for c in sync.body} == {"close", "reopen", "status", "rules", "privacy"}
+    assert {c["name"] for c in sync.body} == {
+        "close",
+        "reopen",
+        "status",
+        "rules",
+        "privacy",
+        "help",
+    }
     # Discord's permission hint would hide the commands from SLT who are plain members.
     assert all(c.get("default_member_permissions") is None for c in sync.body)
     (close,) = [c for c in sync.body if c["name"] == "close"]

@@ -121,8 +121,10 @@ def test_slash_command_subcommands_and_a_named_channel() -> None:
     assert reopen.name is CommandName.REOPEN
     assert (reopen.chat.chat_id, reopen.chat.title, reopen.args) == (CHANNEL, "year-4-parents", "")
 
-    for text in ("", "dance", "start"):
-        assert command_from_slash(command_body(fake, text, user=SLT)) is None
+    # Anything else is answered with the commands there are, naming what was typed.
+    for text, unknown in (("", ""), ("help", ""), ("dance", "dance"), ("start", "start")):
+        asked = command_from_slash(command_body(fake, text, user=SLT))
+        assert (asked.name, asked.unknown) == (CommandName.HELP, unknown)
 
 
 def test_button_press_carries_the_clicker_and_the_decoded_data() -> None:

@@ -261,15 +261,20 @@ async def test_reopen_with_an_admin_token_unarchives_and_posts_the_notice(
         assert posts_to(fake_slack, "D" + SLT) == []
 
 
-async def test_unknown_subcommand_gets_the_usage(
+async def test_unknown_subcommand_gets_the_commands_the_caller_may_use(
     fake_slack: FakeSlack, make_config: MakeConfig
 ) -> None:
     async with running(make_config()):
         await fake_slack.deliver("slash_commands", command_body(fake_slack, "dance", user=PARENT))
         await fake_slack.wait_for(lambda: bool(fake_slack.responses), "the usage")
-        [usage] = response_texts(fake_slack, "command-")
-        assert "/schoolgate" in usage
-        assert "close [reason]" in usage
+        await fake_slack.deliver("slash_commands", command_body(fake_slack, "help", user=SLT))
+        await fake_slack.wait_for(lambda: len(fake_slack.responses) == 2, "the help")
+        parent, slt = response_texts(fake_slack, "command-")
+        assert "Sorry, there is no /schoolgate dance command." in parent
+        assert "/schoolgate rules" in parent
+        assert "close" not in parent  # a parent may not, so is not told of it
+        assert "/schoolgate close [reason]" in slt
+        assert "name the channel first" in slt
 
 
 async def test_rate_limited_alert_is_delivered_once_after_retry_after(
@@ -343,3 +348,19 @@ async def test_a_joining_member_is_welcomed_and_their_acknowledgement_stored(
         await fake_slack.wait_for(lambda: bool(fake_slack.responses), "the thanks")
         [ack] = await app.store.acknowledgements()
         assert (ack.user_id, ack.code_version) == (PARENT, app.config.schools[0].policy.version)
+
+
+async def test_the_alert_and_the_reminder_link_to_the_message(
+    fake_slack: FakeSlack, make_config: MakeConfig
+) -> None:
+    async with running(make_config()) as app:
+        ts = fake_slack.next_ts()
+        await fake_slack.deliver("events_api", message_body(ABUSIVE, ts=ts, event_id="Ev1"))
+        await app.drain()
+
+    # Slack's permalink form, from the workspace address auth.test gives.
+    link = f"https://riverside.slack.com/archives/{CHANNEL}/p{ts.replace('.', '')}"
+    [alert] = posts_to(fake_slack, "D" + SLT)
+    assert f"Link: {link}" in alert.params["text"]
+    [reminder] = posts_to(fake_slack, "D" + PARENT)
+    assert f"The message: {link}" in reminder.params["text"]

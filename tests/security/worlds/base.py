@@ -16,6 +16,7 @@ from bot.app import App
 from bot.model import ButtonAction, ChatRef, CommandName, decode_button
 
 SCHOOL = "riverside"
+_ROLE_OF = {"slt_this": "slt", "admin_this": "admin"}
 OTHER_SCHOOL = "hillside"
 
 
@@ -67,6 +68,11 @@ class World(ABC):
         """A parent posts abuse in school A's chat (or B's); its SLT's alert arrives."""
 
     @abstractmethod
+    def shown_alert(self, flagged: Flagged) -> tuple[str, list[str]]:
+        """The text and button data of the alert about `flagged` as school A's SLT sees it
+        now (after any edit)."""
+
+    @abstractmethod
     def mark(self) -> int: ...
 
     @abstractmethod
@@ -78,10 +84,23 @@ class World(ABC):
     def ref(self, chat_id: str) -> ChatRef:
         return ChatRef(self.platform, chat_id)
 
-    async def set_closed(self, closed: bool) -> None:
-        """Bring school A's chat to the state a case starts from, as its SLT would."""
-        if (await self.app.store.chat_state(self.ref(self.chat))).closed == closed:
+    async def set_closed(self, closed_by: str | None) -> None:
+        """Bring school A's chat to the state a case starts from: open, or closed by a caller
+        kind (its SLT or an admin, whose roles the chat records)."""
+        want = _ROLE_OF.get(closed_by or "")
+        state = await self.app.store.chat_state(self.ref(self.chat))
+        if not state.closed and closed_by is None:
             return
-        await self.command("slt_this", CommandName.CLOSE if closed else CommandName.REOPEN)
-        await self.settle()
-        assert (await self.app.store.chat_state(self.ref(self.chat))).closed == closed
+        if state.closed and state.changed_by_role == want:
+            return
+        if state.closed:
+            await self.command("slt_this", CommandName.REOPEN)
+            await self.settle()
+        if closed_by is not None:
+            await self.command(closed_by, CommandName.CLOSE)
+            await self.settle()
+        state = await self.app.store.chat_state(self.ref(self.chat))
+        assert (state.closed, state.changed_by_role if state.closed else want) == (
+            closed_by is not None,
+            want,
+        )

@@ -13,7 +13,7 @@ import discord
 
 from adapters.discord.permissions import INVITE_PERMISSIONS
 from bot.config import parse_config
-from bot.model import CommandName
+from bot.model import CommandName, decode_button
 from tests.adapters.discord.conftest import ABUSIVE, Running, custom_ids, running
 from tests.fakes.discord_api import TOKEN, FakeDiscord
 
@@ -51,6 +51,7 @@ def build_servers(fake: FakeDiscord) -> Servers:
         # A parent at Riverside who leads Hillside.
         "slt_other": fake.add_member(guild, "mr-obi"),
         "admin_this": fake.add_member(guild, "mr-hughes"),
+        "dsl_this": fake.add_member(guild, "mrs-dee"),
         "role_admin": fake.add_member(guild, "miss-adeyemi", roles=(staff_role,)),
         "parent": fake.add_member(guild, "sam-parent"),
         "unknown": fake.add_member(guild, "passer-by"),  # joined the server, listed nowhere
@@ -84,6 +85,8 @@ schools:
     name: Riverside Primary School
     slt:
       - {{name: Ms Okafor, discord: "{servers.users["slt_this"]}"}}
+    dsl:
+      - {{name: Mrs Dee, discord: "{servers.users["dsl_this"]}"}}
     admins:
       - {{name: Mr Hughes, discord: "{servers.users["admin_this"]}"}}
     chats:
@@ -107,6 +110,7 @@ class DiscordWorld(World):
         self.servers = servers
         self.chat = str(servers.channel)
         self.other_chat = str(servers.other_channel)
+        self.alert_ids: dict[str, str] = {}  # incident key -> the alert's message id
 
     async def settle(self) -> None:
         await self.bot.settle()
@@ -119,9 +123,14 @@ class DiscordWorld(World):
         return Outcome(str(reply["data"]["content"]), str(user))
 
     async def press(self, caller: str, data: str, *, answered: bool = True) -> Outcome:
-        """A press on the latest alert school A's SLT received (in a direct message)."""
+        """A press on an alert school A's SLT received (in a direct message)."""
         user = self.servers.users[caller]
-        return await self.press_on(self.latest_alert(), data, user, answered=answered)
+        decoded = decode_button(data)
+        sent = self.alert_ids.get(decoded[1]) if decoded else None
+        slt = self.servers.users["slt_this"]
+        # The alert the data came from, even once its buttons are gone; else the latest.
+        on = [m for m in self.fake.dms_to(slt) if str(m["id"]) == sent] or [self.latest_alert()]
+        return await self.press_on(on[0], data, user, answered=answered)
 
     async def press_on(
         self,
@@ -155,8 +164,16 @@ class DiscordWorld(World):
             channel, author, slt = servers.channel, servers.offender, servers.users["slt_this"]
         posted = await self.fake.say(channel, author, ABUSIVE)
         await self.settle()
-        buttons = buttons_of(list(custom_ids(self.latest_alert(slt)).values()))
+        alert = self.latest_alert(slt)
+        buttons = buttons_of(list(custom_ids(alert).values()))
+        self.alert_ids[key_of(buttons)] = str(alert["id"])
         return Flagged(key_of(buttons), str(posted["id"]), buttons)
+
+    def shown_alert(self, flagged: Flagged) -> tuple[str, list[str]]:
+        """By the id of the message it arrived in: an edit keeps it."""
+        slt = self.servers.users["slt_this"]
+        [now] = [m for m in self.fake.dms_to(slt) if str(m["id"]) == self.alert_ids[flagged.key]]
+        return str(now["content"]), list(custom_ids(now).values())
 
     def mark(self) -> int:
         return len(self.fake.requests)

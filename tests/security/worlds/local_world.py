@@ -11,7 +11,16 @@ from adapters.local import LocalPlatform
 from bot.app import App
 from bot.clock import ManualClock
 from bot.model import CloseChat, CommandName, Delete, ReopenChat
-from tests.bot.conftest import ABUSIVE, ADMIN, CHAT, OTHER_PARENT, OTHER_SLT, SLT, make_config
+from tests.bot.conftest import (
+    ABUSIVE,
+    ADMIN,
+    CHAT,
+    DSL,
+    OTHER_PARENT,
+    OTHER_SLT,
+    SLT,
+    make_config,
+)
 
 from .base import Flagged, Outcome, World, buttons_of, key_of
 
@@ -23,6 +32,7 @@ CALLERS = {
     "slt_this": SLT,
     "slt_other": OTHER_SLT,
     "admin_this": ADMIN,
+    "dsl_this": DSL,
     "parent": OTHER_PARENT,
     "unknown": LocalPlatform.user("stranger", "Stranger"),
 }
@@ -57,6 +67,14 @@ class LocalWorld(World):
         alert = [s for s in self.local.seen_by(slt.user_id) if s.kind == "alert"][-1]
         buttons = buttons_of([b.data for b in alert.buttons])
         return Flagged(key_of(buttons), message.message_id, buttons)
+
+    def shown_alert(self, flagged: Flagged) -> tuple[str, list[str]]:
+        [alert] = [
+            s
+            for s in self.local.seen_by(SLT.user_id)
+            if s.kind == "alert" and (s.key or "").startswith(f"{flagged.key}-")
+        ]
+        return alert.text, [b.data for b in alert.buttons]
 
     def mark(self) -> int:
         return len(self.local.delivered)

@@ -32,6 +32,7 @@ OTHER_CHANNEL = "C0HILL6"
 OTHER_SLT = "U0OBI"
 MEMBER = "U0SAM"
 STRANGER = "U0STRANGER"
+DSL = "U0DEE"
 OTHER_PARENT = "U0HILLPARENT"
 USER_TOKEN = "  user_token: xoxp-admin\n"
 
@@ -39,6 +40,7 @@ CALLERS = {
     "slt_this": SLT,
     "slt_other": OTHER_SLT,
     "admin_this": ADMIN,
+    "dsl_this": DSL,
     "parent": MEMBER,
     "unknown": STRANGER,
 }
@@ -56,6 +58,8 @@ schools:
     name: Riverside Primary School
     slt:
       - {{name: Ms Okafor, slack: {SLT}}}
+    dsl:
+      - {{name: Mrs Dee, slack: {DSL}}}
     admins:
       - {{name: Mr Hughes, slack: {ADMIN}}}
     chats:
@@ -112,6 +116,23 @@ class SlackWorld(World):
         await self.settle()
         buttons = buttons_of(list(alert_buttons(self.fake, slt).values()))
         return Flagged(key_of(buttons), ts, buttons)
+
+    def shown_alert(self, flagged: Flagged) -> tuple[str, list[str]]:
+        """The direct message whose metadata names one of the incident's alerts."""
+        [alert] = [
+            m
+            for m in self.fake.history.get("D" + SLT, [])
+            if str(m.get("metadata", {}).get("event_payload", {}).get("key", "")).startswith(
+                f"{flagged.key}-"
+            )
+        ]
+        values = [
+            str(e["value"])
+            for block in alert.get("blocks", [])
+            if block["type"] == "actions"
+            for e in block["elements"]
+        ]
+        return str(alert["text"]), values
 
     def mark(self) -> int:
         return len(self.fake.calls)

@@ -35,6 +35,7 @@ OTHER_CHAT = PLAIN_CHAT
 OTHER_TITLE = "Hillside Year 6 parents"
 OTHER_SLT = 111000009
 STRANGER = 424242424
+DSL = 111000007
 ANONYMOUS_ADMIN = 1087968824  # how Telegram shows an admin posting as the group
 TOPIC_EFFECTS = {"closeForumTopic": "close", "reopenForumTopic": "reopen"}
 
@@ -42,6 +43,7 @@ CALLERS = {
     "slt_this": SLT,
     "slt_other": OTHER_SLT,
     "admin_this": ADMIN,
+    "dsl_this": DSL,
     "parent": OTHER_PARENT,
     "unknown": STRANGER,
     "anonymous": ANONYMOUS_ADMIN,
@@ -62,6 +64,8 @@ schools:
     name: Riverside Primary School
     slt:
       - {{name: Ms Okafor, telegram: {SLT}}}
+    dsl:
+      - {{name: Mrs Dee, telegram: {DSL}}}
     admins:
       - {{name: Mr Hughes, telegram: {ADMIN}}}
     chats:
@@ -83,6 +87,7 @@ class TelegramWorld(World):
     def __init__(self, app: App, fake: FakeTelegramApi) -> None:
         self.app = app
         self.fake = fake
+        self.alert_ids: dict[str, int] = {}  # incident key -> the alert's message id
 
     async def command(self, caller: str, name: CommandName, args: str = "") -> Outcome:
         text = f"/{name.value} {args}".strip()
@@ -137,7 +142,16 @@ class TelegramWorld(World):
         await self.settle()
         alert = self._alerts_to(slt)[-1]
         buttons = buttons_of([data for _, data in keyboard(alert)])
+        [sent] = [m for m in self.fake.sent if m.chat_id == slt and m.reply_markup][-1:]
+        self.alert_ids[key_of(buttons)] = sent.message_id
         return Flagged(key_of(buttons), str(update["message"]["message_id"]), buttons)
+
+    def shown_alert(self, flagged: Flagged) -> tuple[str, list[str]]:
+        """By the id of the message it arrived in: an edit keeps it."""
+        sent_id = self.alert_ids[flagged.key]
+        [now] = [m for m in self.fake.sent if (m.chat_id, m.message_id) == (SLT, sent_id)]
+        rows = (now.reply_markup or {}).get("inline_keyboard", [])
+        return now.text, [b["callback_data"] for row in rows for b in row]
 
     def _alerts_to(self, user: int) -> list[ApiCall]:
         return [c for c in self.fake.calls_to("sendMessage", chat_id=user) if c.get("reply_markup")]
