@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -38,6 +39,7 @@ from bot.model import ChatRef
 from bot.platform import Capability
 from bot.platform_settings import DiscordSettings, SlackSettings, TelegramSettings
 from rules.custom import compile_pattern
+from rules.roster import check_name
 from rules.model import Category, Clause, Severity
 
 PlatformName = Literal["telegram", "discord", "slack", "local"]
@@ -60,6 +62,9 @@ def _id_to_str(value: object) -> object:
 
 
 Id = Annotated[str, BeforeValidator(_id_to_str), Field(min_length=1)]
+# A staff name, title, role or alias, or a pupil's name: punctuation or pattern syntax such as
+# "(a+)+$" would be read as the letters in it and name whoever writes an "a".
+Name = Annotated[str, AfterValidator(lambda text: check_name(text, ""))]
 
 
 class _Model(BaseModel):
@@ -70,11 +75,11 @@ class StaffEntry(_Model):
     """A member of staff, in the shape of `eval/riverside.yaml`."""
 
     id: Id
-    title: str = ""
-    first: str = ""
-    last: str
-    roles: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()
+    title: Name = ""
+    first: Name = ""
+    last: Name
+    roles: tuple[Name, ...] = ()
+    aliases: tuple[Name, ...] = ()
 
 
 class Contact(_Model):
@@ -253,7 +258,7 @@ class School(_Model):
     policy: CodeOfConduct = Field(default_factory=default_code)
     moderation: PolicySettings | None = None  # overrides the top-level `policy:` for this school
     staff: tuple[StaffEntry, ...] = ()
-    pupils: tuple[str, ...] = ()
+    pupils: tuple[Name, ...] = ()
     slt: tuple[Contact, ...] = ()
     admins: tuple[Contact, ...] = ()
     chats: tuple[ChatConfig, ...] = ()

@@ -20,7 +20,7 @@ from rapidfuzz.distance import OSA
 from rules.custom import CustomRule, CustomRules
 from rules.lexicon import Lexicon, load_lexicon, normaliser
 from rules.normalise import Normalised, Normaliser, Token, tokenise
-from rules.roster import StaffMember
+from rules.roster import StaffMember, check_name
 
 _FUZZY_CUTOFF = 85.0  # rapidfuzz ratio: "mos" ~ "moss" (86), "shaw" !~ "shah" (75)
 # A bare capitalised word may be a misspelt surname: two letters swapped in one of five letters
@@ -100,7 +100,12 @@ class SchoolProfile:
     ) -> SchoolProfile:
         """Compile a school's roster. `names` are what the school is called ("Riverside Primary
         School"), so that "Riverside is a joke" reads as a complaint about the school. `custom`
-        are the school's own rules (rules.custom)."""
+        are the school's own rules (rules.custom). Raises RosterError (a ValueError) naming an
+        entry that is not a name."""
+        for member in staff:
+            member.check()  # "(a+)+$" as an alias would name whoever writes an "a"
+        for pupil in pupils:
+            check_name(pupil, "pupil")
         lex = load_lexicon()
         people = _roster_names(staff, pupils, lex, normaliser())
         school_names = _school_names(names, lex)

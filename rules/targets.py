@@ -165,9 +165,14 @@ class Aim:
             words = ctx.words(ctx.sentence(hit.start)[0], hit.start)  # "ffs me again, numpty"
             pointing = False
         thing = False  # "our dog is a pig", unless a person comes before: "whoever ... my drive"
+        # The last word that is not filler: only it and the words after it can be the subject
+        # right before the remark ("my husband's an idiot").
+        last = len(words) - 1
+        while last >= 0 and words[last] in self._filler:
+            last -= 1
         for k in range(len(words) - 1, -1, -1):
             word = words[k]
-            if word not in self._other and all(w in self._filler for w in words[k + 1 :]):
+            if k >= last and word not in self._other:
                 word = _apostrophe_off(word)  # "my husband's an idiot", not his mate
             if word in self._things:
                 thing = True
@@ -222,11 +227,11 @@ class Aim:
             return True
         if self.excused(ctx, pos):
             return True
-        laughter = any(w in self._mirth for w in ctx.words(s0, pos) + ctx.words(end, s1))
+        laughter = not self._mirth.isdisjoint(ctx.words(s0, pos) + ctx.words(end, s1))
         if laughter and not _DERISION.search(ctx.masked, s0, s1):
             return True
         c0, c1 = ctx.clause(pos)
-        return any(w in self._positive for w in ctx.words(c0, pos) + ctx.words(end, max(c1, end)))
+        return not self._positive.isdisjoint(ctx.words(c0, pos) + ctx.words(end, max(c1, end)))
 
     def excused(self, ctx: Context, pos: int) -> bool:
         """Whether the sentence at `pos` makes an excuse for someone ("she had a lot on")."""
