@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from rules.context import PERSON_MASKS, Context
-from rules.lexicon import MASK_PUPIL, MASK_STAFF, About, Lexicon, Mode, Phrase, Rule
+from rules.lexicon import MASK_PUPIL, MASK_STAFF, About, Lexicon, Mode, Pattern, Phrase, Rule
 from rules.model import DEFAULT_CLAUSE, Category
 from rules.private import Owner, find_private
 
@@ -154,7 +154,7 @@ def private_hits(ctx: Context, lex: Lexicon, owner: Callable[[int], Owner]) -> l
 
 
 def _match(
-    ctx: Context, seen: _Seen, phrase: Phrase, pattern: re.Pattern[str], w0: int, w1: int
+    ctx: Context, seen: _Seen, phrase: Phrase, pattern: Pattern, w0: int, w1: int
 ) -> Iterable[Hit]:
     for m in pattern.finditer(ctx.masked, w0, w1):
         start, end = m.span()
@@ -176,12 +176,12 @@ class _Seen:
 
     def __init__(self, ctx: Context) -> None:
         self._masked = ctx.masked
-        self._spans: dict[tuple[re.Pattern[str], int, int], tuple[list[int], list[int]]] = {}
-        self._found: dict[tuple[re.Pattern[str], int, int], bool] = {}
+        self._spans: dict[tuple[Pattern, int, int], tuple[list[int], list[int]]] = {}
+        self._found: dict[tuple[Pattern, int, int], bool] = {}
         self._cleared: dict[int, bool] = {}
         self._people: list[int] | None = None  # offsets of masked people, in order
 
-    def overlaps(self, pattern: re.Pattern[str], start: int, end: int, lo: int, hi: int) -> bool:
+    def overlaps(self, pattern: Pattern, start: int, end: int, lo: int, hi: int) -> bool:
         """Whether a match of `pattern`, searched in text[lo:hi], overlaps [start, end)."""
         key = (pattern, lo, hi)
         spans = self._spans.get(key)
@@ -193,7 +193,7 @@ class _Seen:
         k = bisect.bisect_right(ends, start)  # the first match ending after `start`
         return k < len(starts) and starts[k] < end
 
-    def found(self, pattern: re.Pattern[str], lo: int, hi: int) -> bool:
+    def found(self, pattern: Pattern, lo: int, hi: int) -> bool:
         key = (pattern, lo, hi)
         found = self._found.get(key)
         if found is None:

@@ -52,7 +52,8 @@ def repeated(phrase: str, size: int) -> str:
 
 
 def work(engine: RulesEngine, text: str, school: SchoolProfile) -> int:
-    """Function calls made while evaluating `text`."""
+    """Function calls made while evaluating `text` (afresh: not a verdict remembered)."""
+    school.verdicts.clear()
     calls = 0
 
     def count(frame: FrameType, event: str, arg: Any) -> None:
