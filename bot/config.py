@@ -39,8 +39,8 @@ from bot.model import ChatRef
 from bot.platform import Capability
 from bot.platform_settings import DiscordSettings, SlackSettings, TelegramSettings
 from rules.custom import compile_pattern
-from rules.roster import check_name
 from rules.model import Category, Clause, Severity
+from rules.roster import check_name
 
 PlatformName = Literal["telegram", "discord", "slack", "local"]
 PLATFORMS: tuple[PlatformName, ...] = ("telegram", "discord", "slack", "local")
