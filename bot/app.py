@@ -177,6 +177,7 @@ class App:
             self._housekeeping.cancel()
             await asyncio.gather(self._housekeeping, return_exceptions=True)
             self._housekeeping = None
+        await self.core.moderator.settle()  # messages still being checked are judged first
         await self.outbox.stop()
         await self.store.close()
         self._run_lock.release()
@@ -204,7 +205,8 @@ class App:
         await self.stop()
 
     async def drain(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 (tests' API)
-        """Return when no action is due or in flight."""
+        """Return when every message is judged and no action is due or in flight."""
+        await self.core.moderator.settle()
         await self.outbox.drain(timeout)
 
     async def purge(self) -> int:

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -42,6 +43,7 @@ from bot.platform import Capability
 from bot.platform_settings import DiscordSettings, SlackSettings, TelegramSettings
 from rules.custom import CustomRule, compile_pattern
 from rules.model import Category, Clause, Severity
+from rules.roster import check_name
 
 PlatformName = Literal["telegram", "discord", "slack", "local"]
 PLATFORMS: tuple[PlatformName, ...] = ("telegram", "discord", "slack", "local")
@@ -63,6 +65,9 @@ def _id_to_str(value: object) -> object:
 
 
 Id = Annotated[str, BeforeValidator(_id_to_str), Field(min_length=1)]
+# A staff name, title, role or alias, or a pupil's name: punctuation or pattern syntax such as
+# "(a+)+$" would be read as the letters in it and name whoever writes an "a".
+Name = Annotated[str, AfterValidator(lambda text: check_name(text, ""))]
 
 
 class _Model(BaseModel):
@@ -73,11 +78,11 @@ class StaffEntry(_Model):
     """A member of staff, as in `examples/riverside.yaml`."""
 
     id: Id
-    title: str = ""
-    first: str = ""
-    last: str
-    roles: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()
+    title: Name = ""
+    first: Name = ""
+    last: Name
+    roles: tuple[Name, ...] = ()
+    aliases: tuple[Name, ...] = ()
 
     @field_validator("last")
     @classmethod
@@ -290,7 +295,7 @@ class School(_Model):
     policy: CodeOfConduct = Field(default_factory=default_code)
     moderation: PolicySettings | None = None  # overrides the top-level `policy:` for this school
     staff: tuple[StaffEntry, ...] = ()
-    pupils: tuple[str, ...] = ()
+    pupils: tuple[Name, ...] = ()
     slt: tuple[Contact, ...] = ()
     # The designated safeguarding lead and deputies (see bot/roles.py for what they may do).
     dsl: tuple[Contact, ...] = ()

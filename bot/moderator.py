@@ -3,9 +3,11 @@ incident and its actions in one transaction. Clean messages are only counted."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -22,6 +24,17 @@ from rules.custom import CustomRule
 from rules.model import Finding, Verdict
 
 log = logging.getLogger(__name__)
+
+# How long a platform waits for a message to be checked. The rules core runs in worker threads,
+# never on the event loop, so however long one message takes no other message, command or
+# delivery waits for it. A message still unchecked after this is not dropped and not guessed
+# at: it is judged when its check finishes, by then in the background, and the platform moves
+# on to its next message at once. Its checking thread shares the processor with the bot (a
+# thread cannot be stopped), which is why the core's time grows only linearly with a message's
+# length: the worst 40,000 characters found (bench/bench_slow_inputs.py) take about two seconds,
+# ordinary messages a millisecond or two.
+CHECK_BUDGET_S = 2.0
+_CHECK_THREADS = 4  # messages checked at once: a few slow ones never queue up the rest
 
 
 def build_profile(school: School) -> SchoolProfile:
@@ -72,9 +85,17 @@ class Moderator:
         self._message_link = message_link
         self._profiles = {s.id: build_profile(s) for s in config.schools}
         self._unknown_chats: set[tuple[str, str]] = set()
+        self._checks = ThreadPoolExecutor(_CHECK_THREADS, thread_name_prefix="rules")
+        self._late: set[asyncio.Task[None]] = set()  # messages judged after CHECK_BUDGET_S
+        self.budget_s = CHECK_BUDGET_S
 
     def evaluate(self, school: School, text: str) -> Verdict:
         return self._engine.evaluate(text, self._profiles[school.id])
+
+    async def settle(self) -> None:
+        """Wait for the messages still being checked to be judged and recorded."""
+        while self._late:
+            await asyncio.gather(*self._late, return_exceptions=True)
 
     async def on_message(self, message: ChatMessage) -> None:
         chat = message.chat
@@ -88,13 +109,42 @@ class Moderator:
                     chat.chat_id,
                 )
             return
-        verdict = self.evaluate(school, message.text)
+        check = asyncio.get_running_loop().run_in_executor(
+            self._checks, self.evaluate, school, message.text
+        )
+        done, _ = await asyncio.wait([check], timeout=self.budget_s)
+        if not done:
+            log.warning(
+                "message %s in %s chat %s took over %.1f s to check: judged when done",
+                message.message_id,
+                chat.platform,
+                chat.chat_id,
+                self.budget_s,
+            )
+            task = asyncio.create_task(self._judge_late(school, message, check))
+            self._late.add(task)
+            task.add_done_callback(self._late.discard)
+            return
+        await self._judge(school, message, check)
+
+    async def _judge(
+        self, school: School, message: ChatMessage, check: asyncio.Future[Verdict]
+    ) -> None:
+        verdict = await check
         if not verdict.flagged:
             async with self._store.transaction() as s:
                 await s.count_message(school.id, message, flagged=False)
             return
         if await self._record(school, message, verdict):
             self._wake_outbox()
+
+    async def _judge_late(
+        self, school: School, message: ChatMessage, check: asyncio.Future[Verdict]
+    ) -> None:
+        try:
+            await self._judge(school, message, check)
+        except Exception:  # no platform handler is waiting to log it; never the text
+            log.exception("could not moderate message %s, checked late", message.message_id)
 
     async def _record(self, school: School, message: ChatMessage, verdict: Verdict) -> bool:
         settings = self._config.settings_for(school)

@@ -6,8 +6,10 @@ A malformed data file raises `LexiconError` naming the file and the entry.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -60,19 +62,19 @@ class About(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Phrase:
     rule: Rule
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Pattern, ...]
     # For each pattern, the rule's anchors that its text names (all of them if it names none):
     # a pattern is only tried in sentences holding one of its own anchors.
     pattern_anchors: tuple[frozenset[str], ...]
-    unless: tuple[re.Pattern[str], ...]  # a match overlapping one of these does not count
-    context: tuple[re.Pattern[str], ...]  # if given, one must match in the same sentence
+    unless: tuple[Pattern, ...]  # a match overlapping one of these does not count
+    context: tuple[Pattern, ...]  # if given, one must match in the same sentence
     about: About
     also: frozenset[str]  # if given, one of these words or classes must be in the sentence too
     # Anywhere in the message: what shows a match is everyday talk (an invitation to a party at
     # the host's address, a small child being collected), unless one of `cleared_unless` is
     # there too (secrecy, hostility). A match about a member of staff is never cleared.
-    cleared_by: tuple[re.Pattern[str], ...] = ()
-    cleared_unless: tuple[re.Pattern[str], ...] = ()
+    cleared_by: tuple[Pattern, ...] = ()
+    cleared_unless: tuple[Pattern, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +187,7 @@ def load_lexicon() -> Lexicon:
     phrases_file = _mapping(data["phrases.yaml"], "phrases.yaml")
     macros = {str(k): str(v) for k, v in _mapping(phrases_file.get("macros"), "macros").items()}
 
-    def compile_all(value: Any, where: str) -> tuple[re.Pattern[str], ...]:
+    def compile_all(value: Any, where: str) -> tuple[Pattern, ...]:
         return tuple(_compile(p, frozen, macros, where) for p in _list(value, where))
 
     patterns: dict[str, list[tuple[Phrase, int]]] = {}
@@ -271,10 +273,12 @@ def _named_anchors(
     for _ in range(5):
         source = _MACRO.sub(lambda m: macros.get(m.group(1), m.group(0)), source)
     words = set(re.findall(r"[a-z]+", re.sub(r"\\[a-z]", " ", source)))
+    ordered = sorted(words)
 
     def named(anchor: str) -> bool:
-        if not anchor.isupper():  # "star" is named by "stars?"
-            return any(w.startswith(anchor) for w in words)
+        if not anchor.isupper():  # "star" is named by "stars?": the first word from it on
+            at = bisect.bisect_left(ordered, anchor)
+            return at < len(ordered) and ordered[at].startswith(anchor)
         return "{" + anchor + "}" in source or bool(words & classes.get(anchor, frozenset()))
 
     return frozenset(a for a in anchors if named(a)) or frozenset(anchors)
@@ -361,10 +365,14 @@ def _private(d: Mapping[str, Any]) -> PrivateWords:
     )
 
 
+# libyaml's safe loader, where PyYAML was built with it: the same data, ten times as fast.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read(name: str) -> Any:
     text = resources.files("rules").joinpath("data", name).read_text(encoding="utf-8")
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise LexiconError(f"rules/data/{name}: {exc}".replace("\n", " ")) from exc
 
@@ -394,9 +402,41 @@ def _rule(entry: Mapping[str, Any], where: str, *, default_mode: Mode) -> Rule:
         raise LexiconError(f"{where}: {exc!r}") from exc
 
 
+class Pattern:
+    """A phrase pattern, compiled the first time it is searched. Parsing the phrase patterns
+    (most of a megabyte of regular expressions, word classes written out) is most of what
+    loading the rules core costs; a bot or a scan pays only for the patterns its messages reach.
+    tests/rules check that every one compiles."""
+
+    __slots__ = ("_compiled", "_where", "source")
+
+    def __init__(self, source: str, where: str) -> None:
+        self.source = source
+        self._where = where
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        compiled = self._compiled
+        if compiled is None:  # two threads may both compile it: the same result either way
+            try:
+                compiled = self._compiled = re.compile(self.source)
+            except re.error as exc:
+                raise LexiconError(f"{self._where}: bad pattern: {exc}") from exc
+        return compiled
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled.search(text, pos, endpos)
+
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        return self.compiled.finditer(text, pos, endpos)
+
+
 def _compile(
     source: Any, classes: Mapping[str, frozenset[str]], macros: Mapping[str, str], where: str
-) -> re.Pattern[str]:
+) -> Pattern:
     text = str(source)
     for _ in range(5):  # macros may use macros
         text = _MACRO.sub(lambda m: macros.get(m.group(1), m.group(0)), text)
@@ -407,14 +447,11 @@ def _compile(
             return _PEOPLE[name]
         if name not in classes:
             raise LexiconError(f"{where}: unknown class {{{name}}} in pattern {source!r}")
-        return alternation(classes[name])
+        return _class_alternation(classes[name])
 
     text = _MACRO.sub(expand, _optional_apostrophes(text).replace(" ", "\x00"))
     text = text.replace("\x00", _SEP)
-    try:
-        return re.compile(rf"(?<![a-z0-9])(?:{text})(?![a-z0-9])")
-    except re.error as exc:
-        raise LexiconError(f"{where}: bad pattern {source!r}: {exc}") from exc
+    return Pattern(rf"(?<![a-z0-9])(?:{text})(?![a-z0-9])", f"{where}: pattern {source!r}")
 
 
 def alternation(words: frozenset[str] | set[str]) -> str:
@@ -428,6 +465,12 @@ def alternation(words: frozenset[str] | set[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
     return "(?:" + _trie_regex(trie) + ")"
+
+
+@cache
+def _class_alternation(words: frozenset[str]) -> str:
+    """A word class's alternation, built once however many patterns use the class."""
+    return alternation(words)
 
 
 def _trie_regex(node: Mapping[str, Any]) -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from rules.context import PERSON_MASKS, Context
-from rules.lexicon import MASK_PUPIL, MASK_STAFF, About, Lexicon, Mode, Phrase, Rule
+from rules.lexicon import MASK_PUPIL, MASK_STAFF, About, Lexicon, Mode, Pattern, Phrase, Rule
 from rules.model import DEFAULT_CLAUSE, Category
 from rules.private import Owner, find_private
 
@@ -66,7 +66,7 @@ def phrase_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
     for key in where:
         for phrase, i in lex.patterns_by_anchor.get(key, ()):
             todo.setdefault((id(phrase), i), (phrase, i))
-    reach = _Reach(ctx)
+    reach, seen = _Reach(ctx), _Seen(ctx)
     hits: list[Hit] = []
     # Many patterns share their anchors (and a rule's `also`): their windows are worked out once.
     spans: dict[tuple[frozenset[str], frozenset[str]], list[tuple[int, int]]] = {}
@@ -83,7 +83,7 @@ def phrase_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
         pattern = phrase.patterns[i]
         for w0, w1 in windows:
             if pattern.search(ctx.masked, w0, w1) is not None:  # most windows: no match at all
-                hits.extend(_match(ctx, phrase, pattern, w0, w1))
+                hits.extend(_match(ctx, seen, phrase, pattern, w0, w1))
     return hits
 
 
@@ -154,36 +154,70 @@ def private_hits(ctx: Context, lex: Lexicon, owner: Callable[[int], Owner]) -> l
 
 
 def _match(
-    ctx: Context, phrase: Phrase, pattern: re.Pattern[str], w0: int, w1: int
+    ctx: Context, seen: _Seen, phrase: Phrase, pattern: Pattern, w0: int, w1: int
 ) -> Iterable[Hit]:
-    masked = ctx.masked
-    for m in pattern.finditer(masked, w0, w1):
+    for m in pattern.finditer(ctx.masked, w0, w1):
         start, end = m.span()
         s0, s1 = ctx.sentence(start)
-        if start == end or _overlaps_any(phrase.unless, masked, start, end, s0, s1):
+        if start == end or any(seen.overlaps(p, start, end, s0, s1) for p in phrase.unless):
             continue
-        if phrase.context and not any(p.search(masked, s0, s1) for p in phrase.context):
+        if phrase.context and not any(seen.found(p, s0, s1) for p in phrase.context):
             continue
-        if phrase.cleared_by and _cleared(phrase, masked) and not _about_staff(masked, s0, end):
+        if phrase.cleared_by and seen.cleared(phrase) and not seen.about_staff(s0, end):
             continue
         framed = any(c in m.group() for c in (MASK_STAFF, MASK_PUPIL))
         yield Hit(phrase.rule, start, end, phrase.about, framed)
 
 
-def _cleared(phrase: Phrase, masked: str) -> bool:
-    """Whether the whole message shows the phrase's match is everyday talk."""
-    return any(p.search(masked) for p in phrase.cleared_by) and not any(
-        p.search(masked) for p in phrase.cleared_unless
-    )
+class _Seen:
+    """What one message's sentences hold, each searched for once: a message repeating a phrase
+    has as many matches as repeats, and asking its sentence again for each would cost the
+    square of its length (or the cube, for a pattern that scans the sentence itself)."""
 
+    def __init__(self, ctx: Context) -> None:
+        self._masked = ctx.masked
+        self._spans: dict[tuple[Pattern, int, int], tuple[list[int], list[int]]] = {}
+        self._found: dict[tuple[Pattern, int, int], bool] = {}
+        self._cleared: dict[int, bool] = {}
+        self._people: list[int] | None = None  # offsets of masked people, in order
 
-def _about_staff(masked: str, s0: int, end: int) -> bool:
-    """Whether the last person named in a match's sentence, up to its end, is a member of
-    staff ("Mrs Shah lives at ...", "waiting for Mr Moss at the gate")."""
-    for c in reversed(masked[s0:end]):
-        if c in PERSON_MASKS:
-            return c == MASK_STAFF
-    return False
+    def overlaps(self, pattern: Pattern, start: int, end: int, lo: int, hi: int) -> bool:
+        """Whether a match of `pattern`, searched in text[lo:hi], overlaps [start, end)."""
+        key = (pattern, lo, hi)
+        spans = self._spans.get(key)
+        if spans is None:
+            matches = [m.span() for m in pattern.finditer(self._masked, lo, hi)]
+            # Non-overlapping and in order, so their ends are in order too.
+            spans = self._spans[key] = ([a for a, _ in matches], [b for _, b in matches])
+        starts, ends = spans
+        k = bisect.bisect_right(ends, start)  # the first match ending after `start`
+        return k < len(starts) and starts[k] < end
+
+    def found(self, pattern: Pattern, lo: int, hi: int) -> bool:
+        key = (pattern, lo, hi)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = pattern.search(self._masked, lo, hi) is not None
+        return found
+
+    def cleared(self, phrase: Phrase) -> bool:
+        """Whether the whole message shows the phrase's match is everyday talk."""
+        cleared = self._cleared.get(id(phrase))
+        if cleared is None:
+            masked = self._masked
+            cleared = any(p.search(masked) for p in phrase.cleared_by) and not any(
+                p.search(masked) for p in phrase.cleared_unless
+            )
+            self._cleared[id(phrase)] = cleared
+        return cleared
+
+    def about_staff(self, s0: int, end: int) -> bool:
+        """Whether the last person named in a match's sentence, up to its end, is a member of
+        staff ("Mrs Shah lives at ...", "waiting for Mr Moss at the gate")."""
+        if self._people is None:
+            self._people = [i for i, c in enumerate(self._masked) if c in PERSON_MASKS]
+        k = bisect.bisect_left(self._people, end) - 1
+        return k >= 0 and self._people[k] >= s0 and self._masked[self._people[k]] == MASK_STAFF
 
 
 def _held(where: Mapping[str, list[int]], keys: frozenset[str]) -> set[int]:
@@ -216,14 +250,3 @@ def _allowed(ctx: Context, lex: Lexicon) -> set[int]:
             if last is not None:
                 out.update(range(tok.n, last + 1))
     return out
-
-
-def _overlaps_any(
-    patterns: Sequence[re.Pattern[str]], text: str, start: int, end: int, lo: int, hi: int
-) -> bool:
-    """Whether one of `patterns`, searched in text[lo:hi], overlaps [start, end)."""
-    for p in patterns:
-        for m in p.finditer(text, lo, hi):
-            if m.start() < end and start < m.end():
-                return True
-    return False

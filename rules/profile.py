@@ -19,8 +19,9 @@ from rapidfuzz.distance import OSA
 
 from rules.custom import CustomRule, CustomRules
 from rules.lexicon import Lexicon, load_lexicon, normaliser
+from rules.model import Verdict
 from rules.normalise import Normalised, Normaliser, Token, tokenise
-from rules.roster import StaffMember
+from rules.roster import StaffMember, check_name
 
 _FUZZY_CUTOFF = 85.0  # rapidfuzz ratio: "mos" ~ "moss" (86), "shaw" !~ "shah" (75)
 # A bare capitalised word may be a misspelt surname: two letters swapped in one of five letters
@@ -83,10 +84,14 @@ class SchoolProfile:
     # adding to a set is atomic).
     _not_misspelt: set[str] = field(repr=False, compare=False)
     _tag_names: tuple[tuple[str, _Name], ...] = field(repr=False, compare=False)
+    _tag_pairs: Mapping[str, tuple[int, ...]] = field(repr=False, compare=False)  # see _tag_at
     _by_id: Mapping[str, StaffMember] = field(repr=False, compare=False)
     _school_names: tuple[tuple[str, ...], ...] = field(repr=False, compare=False, default=())
     _school_tags: tuple[str, ...] = field(repr=False, compare=False, default=())  # "stmarys"
     custom: CustomRules = field(repr=False, compare=False, default=CustomRules())  # its own rules
+    # Verdicts on messages seen, by a digest of their text (RulesEngine.evaluate): a bounded
+    # memo shared by threads, whose single dictionary operations are atomic.
+    verdicts: dict[bytes, Verdict] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
     def build(
@@ -100,7 +105,12 @@ class SchoolProfile:
     ) -> SchoolProfile:
         """Compile a school's roster. `names` are what the school is called ("Riverside Primary
         School"), so that "Riverside is a joke" reads as a complaint about the school. `custom`
-        are the school's own rules (rules.custom)."""
+        are the school's own rules (rules.custom). Raises RosterError (a ValueError) naming an
+        entry that is not a name."""
+        for member in staff:
+            member.check()  # "(a+)+$" as an alias would name whoever writes an "a"
+        for pupil in pupils:
+            check_name(pupil, "pupil")
         lex = load_lexicon()
         people = _roster_names(staff, pupils, lex, normaliser())
         school_names = _school_names(names, lex)
@@ -112,6 +122,7 @@ class SchoolProfile:
         distinctive = tuple(
             s for s in surnames if len(s) >= _DISTINCTIVE_LEN and s.isalpha() and s not in ordinary
         )
+        tag_names = _hashtag_names(people, lex)
         by_letters: dict[str, list[str]] = {}
         for surname in surnames:
             by_letters.setdefault("".join(sorted(surname)), []).append(surname)
@@ -127,7 +138,8 @@ class SchoolProfile:
             _long_distinctive=tuple(s for s in distinctive if len(s) >= _DISTINCTIVE_SLIP_LEN),
             _not_misspelt=set(ordinary) if distinctive else set(),
             _by_letters=MappingProxyType({k: tuple(v) for k, v in by_letters.items()}),
-            _tag_names=_hashtag_names(people, lex),
+            _tag_names=tag_names,
+            _tag_pairs=_first_pairs(tag_names),
             _by_id=MappingProxyType({s.id: s for s in staff}),
             _school_names=school_names,
             _school_tags=tuple(
@@ -135,6 +147,11 @@ class SchoolProfile:
             ),
             custom=CustomRules.build(custom),
         )
+
+    def remember(self, key: bytes, verdict: Verdict) -> None:
+        if len(self.verdicts) >= _MEMO_SIZE:
+            self.verdicts.clear()  # simpler than evicting one by one, and as rarely needed
+        self.verdicts[key] = verdict
 
     def member(self, staff_id: str) -> StaffMember | None:
         return self._by_id.get(staff_id)
@@ -349,7 +366,13 @@ class SchoolProfile:
                         rest = tuple(parts[:k] + parts[k + 1 :])
                         return self._tag_mention(tok, i, name, rest)
         joined = tok.text
-        for needle, name in self._tag_names:
+        # Only the names starting with two letters the tag has, in the same order as all of them.
+        pairs = self._tag_pairs
+        tried = set(pairs.get("", ()))
+        for j in range(len(joined) - 1):
+            tried.update(pairs.get(joined[j : j + 2], ()))
+        for k in sorted(tried):
+            needle, name = self._tag_names[k]
             at = joined.find(needle)
             if at >= 0:
                 rest = tuple(w for w in (joined[:at], joined[at + len(needle) :]) if w)
@@ -492,6 +515,14 @@ def _hashtag_names(names: Sequence[_Name], lex: Lexicon) -> tuple[tuple[str, _Na
         if name.kind is not Kind.FIRST and not name.common and len(joined) >= 4:
             out.setdefault(joined, name)
     return tuple(sorted(out.items(), key=lambda kv: -len(kv[0])))
+
+
+def _first_pairs(needles: Sequence[tuple[str, _Name]]) -> Mapping[str, tuple[int, ...]]:
+    """The places of the strings to look for, by their first two letters ("" for shorter)."""
+    out: dict[str, list[int]] = {}
+    for k, (needle, _) in enumerate(needles):
+        out.setdefault(needle[:2] if len(needle) >= 2 else "", []).append(k)
+    return MappingProxyType({pair: tuple(places) for pair, places in out.items()})
 
 
 # -- token helpers -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ Cox said the bullying..."), or said warmly ("lovely, thanks") names them, but no
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from itertools import takewhile
@@ -164,9 +165,14 @@ class Aim:
             words = ctx.words(ctx.sentence(hit.start)[0], hit.start)  # "ffs me again, numpty"
             pointing = False
         thing = False  # "our dog is a pig", unless a person comes before: "whoever ... my drive"
+        # The last word that is not filler: only it and the words after it can be the subject
+        # right before the remark ("my husband's an idiot").
+        last = len(words) - 1
+        while last >= 0 and words[last] in self._filler:
+            last -= 1
         for k in range(len(words) - 1, -1, -1):
             word = words[k]
-            if word not in self._other and all(w in self._filler for w in words[k + 1 :]):
+            if k >= last and word not in self._other:
                 word = _apostrophe_off(word)  # "my husband's an idiot", not his mate
             if word in self._things:
                 thing = True
@@ -221,11 +227,11 @@ class Aim:
             return True
         if self.excused(ctx, pos):
             return True
-        laughter = any(w in self._mirth for w in ctx.words(s0, pos) + ctx.words(end, s1))
+        laughter = not self._mirth.isdisjoint(ctx.words(s0, pos) + ctx.words(end, s1))
         if laughter and not _DERISION.search(ctx.masked, s0, s1):
             return True
         c0, c1 = ctx.clause(pos)
-        return any(w in self._positive for w in ctx.words(c0, pos) + ctx.words(end, max(c1, end)))
+        return not self._positive.isdisjoint(ctx.words(c0, pos) + ctx.words(end, max(c1, end)))
 
     def excused(self, ctx: Context, pos: int) -> bool:
         """Whether the sentence at `pos` makes an excuse for someone ("she had a lot on")."""
@@ -264,9 +270,9 @@ class Aim:
         frames ("Mrs Shah is a snake"), else the nearest named before it in its clause or
         sentence (all of them if named together: "Mr Moss and Mrs Cox are useless"), else one
         named in the sentence before when this one says "he" or "she" and names nobody."""
-        staff = [m for m in ctx.mentions if m.staff_ids]
+        staff = _Staff(ctx)
         pairs: dict[int, tuple[Mention, Hit]] = {}
-        for m in staff:
+        for m in staff.mentions:
             if m.via == "hashtag" and set(m.tag_words) & self._hashtag_negative:
                 pairs[m.start] = (m, Hit(HASHTAG_RULE, m.start, m.end, About.STAFF, True))
         cues = [
@@ -350,15 +356,15 @@ class Aim:
         words = ctx.words(ctx.clause(h.start)[0], h.start) or ctx.words(h.start, h.end)[:1]
         return bool(words) and words[0] in _HE_SHE and all(w in self._filler for w in words[1:])
 
-    def _staff_for(self, ctx: Context, h: Hit, staff: Sequence[Mention]) -> list[Mention]:
-        framed = [m for m in staff if h.start <= m.start < h.end]
+    def _staff_for(self, ctx: Context, h: Hit, staff: _Staff) -> list[Mention]:
+        framed = staff.starting_in(h.start, h.end)
         if framed:
             return self._together(ctx, staff, framed[0])
         sentence = ctx.sentence_of(h.start)
-        same = [m for m in staff if ctx.sentence_of(m.start) == sentence]
+        same = staff.in_sentences(sentence, sentence + 1)
         if not same:
-            earlier = [m for m in staff if ctx.sentence_of(m.start) < sentence]
-            before = [m for m in earlier if ctx.sentence_of(m.start) == sentence - 1]
+            earlier = staff.in_sentences(0, sentence)
+            before = staff.in_sentences(sentence - 1, sentence) if sentence else []
             if before and (
                 self._linked(ctx, sentence)
                 or (
@@ -390,17 +396,18 @@ class Aim:
         earlier = [m for m in pool if m.end <= h.start]
         return self._together(ctx, staff, earlier[-1] if earlier else pool[0])
 
-    def _together(self, ctx: Context, staff: Sequence[Mention], m: Mention) -> list[Mention]:
+    def _together(self, ctx: Context, staff: _Staff, m: Mention) -> list[Mention]:
         """`m` and the members of staff listed with it ("Mr Moss, Mrs Cox and Mr Bush")."""
-        k = staff.index(m)
+        listed = staff.mentions
+        k = staff.place(m)
         lo = hi = k
-        while lo > 0 and _TOGETHER.fullmatch(ctx.masked[staff[lo - 1].end : staff[lo].start]):
+        while lo > 0 and _TOGETHER.fullmatch(ctx.masked[listed[lo - 1].end : listed[lo].start]):
             lo -= 1
-        while hi + 1 < len(staff) and _TOGETHER.fullmatch(
-            ctx.masked[staff[hi].end : staff[hi + 1].start]
+        while hi + 1 < len(listed) and _TOGETHER.fullmatch(
+            ctx.masked[listed[hi].end : listed[hi + 1].start]
         ):
             hi += 1
-        return list(staff[lo : hi + 1])
+        return list(listed[lo : hi + 1])
 
     def _verdict(self, ctx: Context, h: Hit, s0: int | None = None, s1: int | None = None) -> bool:
         """Whether the remark is a one-word verdict standing as its own sentence ("Disgusting.",
@@ -461,3 +468,26 @@ class Aim:
         if h.word and self._said_of_thing(ctx, h):
             return False  # "off all week with a horrible cough", "grabbed the ball"
         return not (h.rule.mode is Mode.CUE and not h.framed and self.kindly(ctx, h.start, h.end))
+
+
+class _Staff:
+    """A message's mentions of staff, in text order, indexed so that finding those near each
+    remark costs a lookup rather than a pass over them all (a message may hold hundreds)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.mentions = [m for m in ctx.mentions if m.staff_ids]
+        self._starts = [m.start for m in self.mentions]
+        self._sentences = [ctx.sentence_of(m.start) for m in self.mentions]
+        self._place = {id(m): k for k, m in enumerate(self.mentions)}
+
+    def place(self, m: Mention) -> int:
+        return self._place[id(m)]
+
+    def starting_in(self, start: int, end: int) -> list[Mention]:
+        lo, hi = bisect.bisect_left(self._starts, start), bisect.bisect_left(self._starts, end)
+        return self.mentions[lo:hi]
+
+    def in_sentences(self, first: int, stop: int) -> list[Mention]:
+        """Those in sentences first to stop - 1."""
+        lo = bisect.bisect_left(self._sentences, first)
+        return self.mentions[lo : bisect.bisect_left(self._sentences, stop)]

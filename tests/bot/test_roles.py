@@ -172,9 +172,9 @@ async def test_a_message_naming_every_slt_contact_goes_to_the_fallback_who_may_d
 def test_warnings_name_the_school_where_no_one_is_left_to_alert(tmp_path: Path) -> None:
     head_only = school_with("      - {name: Mr Carter, staff: carter, local: slt-carter}\n")
     assert warnings(config_of(tmp_path, head_only)) == [
-        "test.yaml:11: schools[0].slt[0]: school riverside: no one is left to alert about a message naming Mr Carter, who is "
-        "the only SLT contact it could go to; add a 'fallback:' contact such as the chair of "
-        "governors"
+        "test.yaml:11: schools[0].slt[0]: school riverside: no one is left to alert about a "
+        "message naming Mr Carter, who is the only SLT contact it could go to; add a "
+        "'fallback:' contact such as the chair of governors"
     ]
     assert warnings(config_of(tmp_path, school_with(LINKED))) == []
     with_chair = school_with("      - {name: Mr Carter, staff: carter, local: c}\n", FALLBACK)

@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rules import Category, RulesEngine, SchoolProfile, Severity
+from rules.normalise import MAX_CHARS
 
 _WORDS = st.sampled_from(
     [
@@ -66,9 +67,13 @@ def test_findings_carry_the_clause_of_their_category(
 def test_a_huge_message_is_analysed_in_bounded_length(
     engine: RulesEngine, school: SchoolProfile
 ) -> None:
-    text = "the trip is on Friday. " * 400 + " you idiot"
+    """Read whole up to the longest message a platform allows (Slack's 40,000 characters),
+    and no further."""
+    text = "the trip is on Friday. " * 1800 + " you idiot"
+    assert len(text) > MAX_CHARS
     assert not engine.evaluate(text, school).flagged  # beyond the analysed length
     assert engine.evaluate("you idiot " + text, school).flagged
+    assert engine.evaluate(text[-MAX_CHARS:], school).flagged
 
 
 def test_pathological_messages_are_still_evaluated(

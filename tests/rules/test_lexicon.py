@@ -7,7 +7,7 @@ import re
 import pytest
 
 from rules import Category, RulesEngine, SchoolProfile
-from rules.lexicon import Mode, load_lexicon
+from rules.lexicon import LexiconError, Mode, Pattern, load_lexicon
 
 
 def test_every_rule_has_a_readable_reason_that_quotes_no_listed_word() -> None:
@@ -44,3 +44,22 @@ def test_the_allow_list_protects_place_and_dish_names(
     for text in ("Dick Whittington", "spotted dick", "blue tit", "faggots and peas"):
         assert not engine.evaluate(f"We loved the {text}", empty_school).flagged
     assert engine.evaluate("what a dick", empty_school).flagged
+
+
+def test_every_phrase_pattern_compiles() -> None:
+    """Patterns compile when first searched: this is where a broken one is caught."""
+    phrases = load_lexicon().phrases
+    patterns = [
+        p
+        for phrase in phrases
+        for p in (*phrase.patterns, *phrase.unless, *phrase.context, *phrase.cleared_by)
+    ] + [p for phrase in phrases for p in phrase.cleared_unless]
+    assert len(patterns) > 600
+    for pattern in patterns:
+        assert pattern.compiled.pattern == pattern.source
+
+
+def test_a_broken_pattern_is_named_when_compiled() -> None:
+    broken = Pattern("(?:unclosed", "rules/data/phrases.yaml entry 7 (abuse.example)")
+    with pytest.raises(LexiconError, match=r"entry 7 \(abuse\.example\): bad pattern"):
+        broken.search("any text")
