@@ -117,8 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         distinct = Path(folder) / "distinct.jsonl"
         write_jsonl(bulk, texts)
         write_jsonl(one, texts[:1])
-        # The chat half repeats itself, as chat does, and a school remembers its verdicts:
-        # all-different messages show the rules core's own pace.
+        # All-different messages beside the mix, which repeats some of its chat messages.
         write_jsonl(distinct, tweets(len(texts)))
         startup, startup_wall = scan_seconds(one, args.runs)
         total, total_wall = scan_seconds(bulk, args.runs)

@@ -8,7 +8,6 @@ anchor words occur (rules.matching), then decide whom each negative remark is ai
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Sequence
@@ -47,19 +46,11 @@ class RulesEngine:
     def evaluate(self, text: str, profile: SchoolProfile) -> Verdict:
         """The verdict on one message. Never raises: a failure is logged (without the text)
         and the message is treated as not flagged."""
-        # The same words get the same verdict: "thanks!", "+1" and a forwarded notice are
-        # judged once per school. Remembered by a digest of the text, never the text itself.
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        verdict = profile.verdicts.get(key)
-        if verdict is not None:
-            return verdict
         try:
-            verdict = self._evaluate(text, profile)
+            return self._evaluate(text, profile)
         except Exception:  # the bot must never crash on a message
             log.exception("rules engine failed on a message of %d characters", len(text))
             return Verdict()
-        profile.remember(key, verdict)
-        return verdict
 
     def _evaluate(self, text: str, profile: SchoolProfile) -> Verdict:
         lex, aim = self._lex, self._aim
@@ -75,6 +66,9 @@ class RulesEngine:
             Hit(_CONTEMPT_RULE, m.start(), m.end(), About.STAFF, word=True)
             for m in self._contempt.finditer(ctx.masked)
         ]
+        # In text order, ties by rule id: which remark a named person's finding cites must not
+        # depend on the order sets happened to iterate in.
+        hits.sort(key=lambda h: (h.start, h.end, h.rule.id))
         direct = {h for h in hits if h.rule.mode in _DIRECT and not aim.not_aimed(ctx, h)}
         findings: list[Finding] = []
         about_person: set[int] = set()  # sentences whose insults are about a named person

@@ -19,7 +19,6 @@ from rapidfuzz.distance import OSA
 
 from rules.custom import CustomRule, CustomRules
 from rules.lexicon import Lexicon, load_lexicon, normaliser
-from rules.model import Verdict
 from rules.normalise import Normalised, Normaliser, Token, tokenise
 from rules.roster import StaffMember, check_name
 
@@ -89,9 +88,6 @@ class SchoolProfile:
     _school_names: tuple[tuple[str, ...], ...] = field(repr=False, compare=False, default=())
     _school_tags: tuple[str, ...] = field(repr=False, compare=False, default=())  # "stmarys"
     custom: CustomRules = field(repr=False, compare=False, default=CustomRules())  # its own rules
-    # Verdicts on messages seen, by a digest of their text (RulesEngine.evaluate): a bounded
-    # memo shared by threads, whose single dictionary operations are atomic.
-    verdicts: dict[bytes, Verdict] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
     def build(
@@ -147,11 +143,6 @@ class SchoolProfile:
             ),
             custom=CustomRules.build(custom),
         )
-
-    def remember(self, key: bytes, verdict: Verdict) -> None:
-        if len(self.verdicts) >= _MEMO_SIZE:
-            self.verdicts.clear()  # simpler than evicting one by one, and as rarely needed
-        self.verdicts[key] = verdict
 
     def member(self, staff_id: str) -> StaffMember | None:
         return self._by_id.get(staff_id)
