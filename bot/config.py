@@ -84,10 +84,11 @@ class StaffEntry(_Model):
     roles: tuple[Name, ...] = ()
     aliases: tuple[Name, ...] = ()
 
-    @field_validator("last")
+    @field_validator("last", mode="before")
     @classmethod
-    def _has_surname(cls, last: str) -> str:
-        if not last.strip():
+    def _has_surname(cls, last: object) -> object:
+        # Before the name check, which would only say "it has no letter".
+        if isinstance(last, str) and not last.strip():
             # Alerts and the rules name staff by surname: "Miss , a member of staff" helps nobody.
             raise ValueError("the surname is empty; write it as staff call them, e.g. last: Patel")
         return last

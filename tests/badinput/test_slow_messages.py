@@ -17,8 +17,8 @@ from bot.store import Store
 from rules.normalise import MAX_CHARS
 from tests.badinput.test_incidents import CHAT, CONFIG, PARENT, SLT
 
-SLOW = ("#sack #idiot " * (MAX_CHARS // 13 + 1))[:MAX_CHARS]
-QUICK = "you stupid cow"
+SLOW = ("daft cow " * (MAX_CHARS // 9 + 1))[:MAX_CHARS]  # about two seconds of checking
+QUICK = "you stupid cow"  # a few milliseconds
 OTHER_PARENT = LocalPlatform.user("p-bea", "Bea")
 BUDGET_S = 0.3  # well below what SLOW takes, well above what QUICK takes
 

@@ -252,7 +252,8 @@ def test_check_config_warns_when_no_one_is_left_to_alert_about_the_head(
     code, out, _ = run(["check-config", str(path)], capsys)
     assert code == 0
     [warning] = [line for line in out.splitlines() if "warning:" in line]
-    assert warning.strip().startswith("warning: school riverside: no one is left to alert")
+    assert warning.strip().startswith(f"warning: {path}:9: schools[0].slt[0]: ")
+    assert "school riverside: no one is left to alert" in warning
     assert "naming Mr Carter" in warning
     assert "fallback" in warning
 
@@ -265,7 +266,9 @@ def test_check_config_warns_when_no_one_is_left_to_alert_about_the_head(
     assert "warning" not in out
     assert "1 SLT, 0 safeguarding, 1 fallback, 0 admins" in out
 
-    path.write_text(SCHOOL + "    slt:\n      - {name: Mr Carter, staff: cartre}\n", "utf-8")
+    path.write_text(
+        SCHOOL + "    slt:\n      - {name: Mr Carter, staff: cartre, telegram: 111}\n", "utf-8"
+    )
     code, _, err = run(["check-config", str(path)], capsys)
     assert code == 2
     assert err.splitlines() == [
