@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bench.bench_slow_inputs import KNOWN_SLOW
 from rules import Category, RulesEngine, SchoolProfile, StaffMember
 from rules.normalise import MAX_CHARS
 
@@ -22,16 +23,8 @@ STAFF = (
     StaffMember("cox", "Mrs", "Helen", "Cox", ("SENCo",)),
     StaffMember("carter", "Mr", "James", "Carter", ("deputy head",)),
 )
-# Each took seconds to a minute at 4,000 characters.
-SLOWEST = (
-    "I know where Mrs Cox lives, ",
-    "we all know where Mr Carter works ",
-    "Mrs Cox is lucky i didn't lamp her ",
-    "we know where the head lives ",
-    "i know where you live ",
-    "#sack #idiot ",
-    "1d10t ",
-)
+# Each took seconds to a minute at 4,000 characters (the slow-input benchmark's list).
+SLOWEST = KNOWN_SLOW
 ABUSE = "Miss Hughes is a useless idiot and should be sacked"
 # The longest message each platform lets a member post.
 PLATFORM_LIMITS = {"telegram": 4096, "discord": 2000, "discord nitro": 4000, "slack": 40_000}
