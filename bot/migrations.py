@@ -130,4 +130,10 @@ MIGRATIONS: tuple[str, ...] = (
     -- now also be deleted or closed: decided from the alert
     ALTER TABLE actions ADD COLUMN message TEXT;          -- "<chat id>/<message id>" as sent
     """,
+    # 5: of a very long message only the parts around what was flagged are kept, with the
+    # length of the whole (bot/excerpt.py). Earlier rows kept the whole text: their length is it.
+    """
+    ALTER TABLE incidents ADD COLUMN length INTEGER NOT NULL DEFAULT 0;
+    UPDATE incidents SET length = length(text);
+    """,
 )

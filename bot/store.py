@@ -22,6 +22,7 @@ from typing import Any, Literal
 import aiosqlite
 from pydantic import TypeAdapter
 
+from bot.excerpt import kept_text
 from bot.migrations import MIGRATIONS
 from bot.model import (
     Action,
@@ -131,6 +132,9 @@ class IncidentRow:
     resolved_by: str | None
     resolved_at: datetime | None = None
     resolved_by_name: str = ""
+    # Characters in the whole message; `text` holds only the parts around what was flagged when
+    # this is longer than it (bot/excerpt.py).
+    length: int = 0
 
     @property
     def decided(self) -> bool:
@@ -222,7 +226,7 @@ _OFFENCE = (
 _INCIDENT_COLUMNS = (
     "id, key, school_id, platform, chat_id, thread_id, chat_title, message_id, user_id, "
     "user_name, text, sent_at, created_at, edited, categories, severity, findings, "
-    "offence_number, urgent, status, resolved_by, resolved_at, resolved_by_name"
+    "offence_number, urgent, status, resolved_by, resolved_at, resolved_by_name, length"
 )
 _ACTION_COLUMNS = (
     "id, key, kind, platform, lane, school_id, incident_id, status, attempts, next_attempt_at, "
@@ -230,6 +234,10 @@ _ACTION_COLUMNS = (
 )
 
 _HEAD_COLUMNS = ", ".join(f"a.{column.strip()}" for column in _ACTION_COLUMNS.split(","))
+
+
+def _flagged_spans(findings: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
+    return [(int(f["span"]["start"]), int(f["span"]["end"])) for f in findings if "span" in f]
 
 
 def _incident(row: Sequence[Any]) -> IncidentRow:
@@ -254,6 +262,7 @@ def _incident(row: Sequence[Any]) -> IncidentRow:
         resolved_by=row[20],
         resolved_at=None if row[21] is None else _dt(row[21]),
         resolved_by_name=row[22],
+        length=row[23],
     )
 
 
@@ -343,8 +352,8 @@ class Session:
         cursor = await self.db.execute(
             "INSERT INTO incidents (key, school_id, platform, chat_id, thread_id, chat_title, "
             "message_id, user_id, user_name, text, sent_at, created_at, edited, categories, "
-            "severity, findings, offence_number, urgent) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "severity, findings, offence_number, urgent, length) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 incident.key,
                 incident.school_id,
@@ -355,7 +364,7 @@ class Session:
                 m.message_id,
                 m.author.user_id,
                 m.author.display_name,
-                m.text,
+                kept_text(m.text, _flagged_spans(incident.findings)),
                 ts(m.sent_at),
                 ts(created_at),
                 int(m.edited),
@@ -364,6 +373,7 @@ class Session:
                 json.dumps(list(incident.findings)),
                 incident.offence_number,
                 int(incident.urgent),
+                len(m.text),
             ),
         )
         assert cursor.lastrowid is not None
@@ -782,6 +792,7 @@ def _incident_export(row: IncidentRow) -> dict[str, Any]:
         "chat_title": row.chat.title,
         "message_id": row.message_id,
         "text": row.text,
+        "length": row.length,
         "sent_at": row.sent_at.isoformat(),
         "categories": list(row.categories),
         "severity": row.severity,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.excerpt import AROUND, GAP, KEEP, kept_text
 from bot.model import ChatRef
 from tests.bot.conftest import (
     ABUSIVE,
@@ -119,3 +121,33 @@ async def test_export_and_erase_a_person(config: Config, running: StartApp) -> N
         # The other parent's incident, and the SLT alert about it, are untouched.
         assert any(a.kind == "alert" for a in await app.store.actions())
         assert (await app.store.chat_state(ChatRef("local", CHAT))).status == "open"
+
+
+async def test_of_a_huge_message_only_the_parts_around_what_was_flagged_are_kept(
+    config: Config, running: StartApp
+) -> None:
+    """A 10 MB message: SLT need the words that broke the code and their context, and its
+    length; the database holds at most `KEEP` characters of it."""
+    filler = "Lovely to see everyone at the fair, thanks for the cakes! "
+    huge = filler * 300 + ABUSIVE + ". " + filler * (10_000_000 // len(filler))
+    db = Path(config.storage.path)
+    async with running(config) as (app, local):
+        await local.send(CHAT, PARENT, huge)
+        await app.drain()
+        [incident] = await app.store.incidents()
+        async with app.store.read() as s:
+            exported = await s.export_user(PARENT.platform, PARENT.user_id)
+    assert incident.length == len(huge)
+    assert ABUSIVE in incident.text
+    assert len(incident.text) <= KEEP + 2 * len(" […]")
+    assert incident.text.startswith("[…] ")
+    assert incident.text.endswith(" […]")
+    assert exported["incidents"][0]["length"] == len(huge)
+    assert len(await asyncio.to_thread(database_bytes, db)) < 1_000_000
+
+
+def test_a_message_short_enough_is_kept_whole_and_stretches_are_joined() -> None:
+    assert kept_text("Sarah you are a stupid cow", [(0, 5)]) == "Sarah you are a stupid cow"
+    text = "a" * 5_000 + "BAD" + "b" * 5_000 + "WORSE" + "c" * 5_000
+    kept = kept_text(text, [(5_000, 5_003), (10_003, 10_008)])
+    assert kept == f"[…] {'a' * AROUND}BAD{'b' * AROUND}{GAP}{'b' * AROUND}WORSE{'c' * AROUND} […]"
