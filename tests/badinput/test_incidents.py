@@ -13,6 +13,7 @@ from adapters.local import LocalPlatform
 from bot.app import App
 from bot.clock import ManualClock
 from bot.config import Config, parse_config
+from bot.excerpt import kept_text
 from bot.store import Store
 from bot.texts import MAX_QUOTE
 from rules.normalise import MAX_CHARS
@@ -64,7 +65,9 @@ def running(config: Config) -> Running:
     return start
 
 
-async def test_a_megabyte_flagged_message_is_stored_whole(running: Running, database: Path) -> None:
+async def test_a_megabyte_flagged_message_is_kept_around_what_was_flagged(
+    running: Running, database: Path
+) -> None:
     text = "you stupid cow. " + "and another thing " * (MEGABYTE // 18)
     assert len(text) > 25 * MAX_CHARS  # far beyond the analysed length
     async with running() as (app, local):
@@ -75,7 +78,9 @@ async def test_a_megabyte_flagged_message_is_stored_whole(running: Running, data
 
     async with Store(database) as store:  # read back from the file itself
         [incident] = await store.incidents()
-    assert incident.text == text
+    assert incident.text == kept_text(text, [(0, len("you stupid cow"))])
+    assert incident.text.startswith("you stupid cow. ")
+    assert incident.length == len(text)
     # SLT are shown the start of it; the reminder never quotes it.
     assert text[:MAX_QUOTE] + "\u2026" in alert
     assert text[: MAX_QUOTE + 1] not in alert

@@ -86,3 +86,23 @@ async def test_a_database_from_a_newer_version_is_refused_untouched(tmp_path: Pa
     assert path.read_bytes() == before
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == newer
+
+
+async def test_incidents_stored_before_lengths_were_kept_get_their_texts_length(
+    tmp_path: Path,
+) -> None:
+    """Migration 5: earlier rows kept the whole message, so its length is their text's."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        for script in MIGRATIONS[:4]:
+            db.executescript(script)
+        db.execute("PRAGMA user_version = 4")
+        db.execute(
+            "INSERT INTO incidents (key, school_id, platform, chat_id, message_id, user_id, text, "
+            "sent_at, created_at, categories, severity, findings, offence_number) VALUES "
+            "('k1', 'riverside', 'local', 'year3', 'm1', 'p-amy', 'you stupid cow', 0, 0, "
+            "'[\"abuse\"]', 'low', '[]', 1)"
+        )
+    async with Store(path) as store:
+        [incident] = await store.incidents()
+    assert (incident.text, incident.length) == ("you stupid cow", len("you stupid cow"))
