@@ -23,16 +23,16 @@ def kept_text(text: str, flagged: Iterable[tuple[int, int]]) -> str:
             stretches[-1] = (stretches[-1][0], max(stretches[-1][1], end))
         else:
             stretches.append((start, end))
+    stretches = stretches or [(0, KEEP)]  # nothing located: the start of the message
     parts: list[str] = []
     room = KEEP
-    for start, end in stretches or [(0, KEEP)]:
+    for start, end in stretches:
         if room <= 0:
             break
         parts.append(text[start : min(end, start + room)])
         room -= len(parts[-1])
-    first, last = (stretches or [(0, KEEP)])[0][0], (stretches or [(0, KEEP)])[-1][1]
     return (
-        ("[…] " if first > 0 else "")
+        ("[…] " if stretches[0][0] > 0 else "")
         + GAP.join(parts)
-        + (" […]" if room <= 0 or last < len(text) else "")
+        + (" […]" if room <= 0 or stretches[-1][1] < len(text) else "")
     )

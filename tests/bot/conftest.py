@@ -3,6 +3,7 @@ and a manual clock. Nothing of the project's own is replaced."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from adapters.local import LocalPlatform
 from bot.app import App
 from bot.clock import ManualClock
 from bot.config import Config, parse_config
+from bot.migrations import MIGRATIONS
 from bot.model import UserRef
 from rules import RulesEngine
 
@@ -99,3 +101,13 @@ def running(engine: RulesEngine, clock: ManualClock) -> StartApp:
 def private(local: LocalPlatform, user: UserRef, kind: str) -> list[str]:
     """Texts of a kind that reached one person privately."""
     return [s.text for s in local.seen_by(user.user_id) if s.kind == kind]
+
+
+def database_at_version(path: Path, version: int) -> sqlite3.Connection:
+    """A database file as an older schoolgate left it: the first `version` migrations applied.
+    Returned open, to add the rows the test needs; use it as a context manager."""
+    db = sqlite3.connect(path)
+    for script in MIGRATIONS[:version]:
+        db.executescript(script)
+    db.execute(f"PRAGMA user_version = {version}")
+    return db

@@ -4,7 +4,6 @@ message a reminder is about, and the wording of reasons."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from adapters.local import LocalPlatform
@@ -25,6 +24,7 @@ from .conftest import (
     SLT,
     THREAT,
     StartApp,
+    database_at_version,
     make_config,
     private,
 )
@@ -239,10 +239,7 @@ async def test_a_database_from_before_roles_is_migrated_and_keeps_its_rows(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as db:
-        for script in MIGRATIONS[:3]:
-            db.executescript(script)
-        db.execute("PRAGMA user_version = 3")
+    with database_at_version(path, 3) as db:
         db.execute(
             "INSERT INTO chats (platform, chat_id, school_id, status, changed_by) "
             "VALUES ('local', 'year3', 'riverside', 'closed', 'local:slt-shah')"

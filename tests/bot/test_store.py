@@ -11,6 +11,7 @@ import pytest
 from bot.migrations import MIGRATIONS
 from bot.model import ChatRef, Notice
 from bot.store import NewerDatabaseError, Store, _statements, encode_action, lane_of
+from tests.bot.conftest import database_at_version
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -93,10 +94,7 @@ async def test_incidents_stored_before_lengths_were_kept_get_their_texts_length(
 ) -> None:
     """Migration 5: earlier rows kept the whole message, so its length is their text's."""
     path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as db:
-        for script in MIGRATIONS[:4]:
-            db.executescript(script)
-        db.execute("PRAGMA user_version = 4")
+    with database_at_version(path, 4) as db:
         db.execute(
             "INSERT INTO incidents (key, school_id, platform, chat_id, message_id, user_id, text, "
             "sent_at, created_at, categories, severity, findings, offence_number) VALUES "
