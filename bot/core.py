@@ -34,7 +34,7 @@ from bot.platform import Capability, LinksMessages, Platform
 from bot.policy import Policy, alert_recipients
 from bot.store import ActionRow, Store
 from bot.wellformed import well_formed
-from rules import RulesEngine
+from learned import Detector
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class Core:
         self,
         config: Config,
         store: Store,
-        engine: RulesEngine,
+        detector: Detector,
         clock: Clock,
         platforms: Mapping[str, Platform],
         wake_outbox: Callable[[], None],
@@ -59,7 +59,7 @@ class Core:
         self.moderator = Moderator(
             config,
             store,
-            engine,
+            detector,
             clock,
             Policy(config, lambda: list(platforms)),
             self.capabilities,

@@ -14,12 +14,13 @@ from typing import Any
 
 from bot import digest
 from bot.clock import Clock
-from bot.config import Config, School
+from bot.config import Config, LearnedUse, School
 from bot.model import ChatMessage, ChatRef
 from bot.platform import Capability
 from bot.policy import Policy
 from bot.store import NewIncident, Store
-from rules import RulesEngine, SchoolProfile, StaffMember
+from learned import Detector
+from rules import SchoolProfile, StaffMember
 from rules.custom import CustomRule
 from rules.model import Finding, Verdict
 
@@ -68,7 +69,7 @@ class Moderator:
         self,
         config: Config,
         store: Store,
-        engine: RulesEngine,
+        detector: Detector,
         clock: Clock,
         policy: Policy,
         capabilities: Callable[[ChatRef], frozenset[Capability]],
@@ -77,7 +78,7 @@ class Moderator:
     ) -> None:
         self._config = config
         self._store = store
-        self._engine = engine
+        self._detector = detector
         self._clock = clock
         self._policy = policy
         self._capabilities = capabilities
@@ -90,7 +91,8 @@ class Moderator:
         self.budget_s = CHECK_BUDGET_S
 
     def evaluate(self, school: School, text: str) -> Verdict:
-        return self._engine.evaluate(text, self._profiles[school.id])
+        learned = self._config.settings_for(school).learned is not LearnedUse.OFF
+        return self._detector.evaluate(text, self._profiles[school.id], learned=learned)
 
     async def settle(self) -> None:
         """Wait for the messages still being checked to be judged and recorded."""
