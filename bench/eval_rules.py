@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rules-only", action="store_true", help="the rules core alone")
     parser.add_argument("--show-errors", action="store_true", help="list misses and false alarms")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=120)
     both = Detector.shipped()
     with recording_engine_failures() as failures:
         if args.cases is None:
