@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, BinaryIO, NoReturn, TypeVar
 
 from bot.backup import BackupError, backup
 from bot.clock import first_of
-from bot.config import Config, ConfigError, LearnedUse, School, load_config, warnings
+from bot.config import Config, ConfigError, LearnedUse, Mode, School, load_config, warnings
+from bot.model import ChatRef
 from bot.platform import PlatformSetupError
 from bot.runlock import AlreadyRunning
 from bot.store import NewerDatabaseError, Session, Store
@@ -444,6 +445,12 @@ async def _record(
         )
 
 
+_MODES = {
+    Mode.ENFORCE: "enforce mode",
+    Mode.OBSERVE: "observe mode (SLT are alerted about every flag; nothing is sent to members)",
+}
+
+
 def _check_config(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.file)
@@ -453,14 +460,20 @@ def _check_config(args: argparse.Namespace) -> int:
         return 2
     print(f"{args.file}: OK")
     for school in config.schools:
-        chats = ", ".join(f"{c.platform}:{c.id}" for c in school.chats) or "none"
         print(
             f"  school {school.id} ({school.name}): {len(school.staff)} staff, "
             f"{len(school.pupils)} pupils, {len(school.slt)} SLT, "
             f"{len(school.dsl) + len(school.dsl_deputies)} safeguarding, "
             f"{len(school.fallback)} fallback, {len(school.admins)} admins; "
-            f"chats: {chats}; code of conduct version {school.policy.version}"
+            f"{len(school.chats) or 'no'} chat{'' if len(school.chats) == 1 else 's'}; "
+            f"code of conduct version {school.policy.version}"
         )
+        for chat in school.chats:
+            mode = config.mode_for(school, ChatRef(chat.platform, chat.id))
+            print(
+                f"    {chat.platform} chat {chat.id}{f' ({chat.name})' if chat.name else ''}: "
+                f"{_MODES[mode]}"
+            )
     platforms = ", ".join(config.enabled_platforms) or "none (scan only)"
     print(f"  platforms: {platforms}; database: {config.storage.path}")
     print(f"  retention: {config.policy.retention_days} days")

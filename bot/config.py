@@ -137,10 +137,18 @@ class CustomRuleConfig(_Model):
         return self
 
 
+class Mode(StrEnum):
+    """Whether the bot acts on what it finds, or only shows SLT what it would have done."""
+
+    ENFORCE = "enforce"  # reminders, deletions, notices and welcomes go out as the policy says
+    OBSERVE = "observe"  # a quiet start: SLT are alerted about every flag, members get nothing
+
+
 class ChatConfig(_Model):
     platform: PlatformName
     id: Id
     name: str = ""
+    mode: Mode | None = None  # overrides the school's `mode` for this chat
 
 
 class CodeOfConduct(_Model):
@@ -250,6 +258,7 @@ class PolicySettings(_Model):
     timezone: str = "Europe/London"  # for quiet hours and the times shown in messages
     welcome: bool = True  # welcome new members with the code and an acknowledge button
     learned: LearnedUse = LearnedUse.REVIEW
+    mode: Mode = Mode.ENFORCE  # per chat too: `chats[].mode`
 
     @field_validator("timezone")
     @classmethod
@@ -382,6 +391,12 @@ class Config(_Model):
 
     def settings_for(self, school: School) -> PolicySettings:
         return school.moderation or self.policy
+
+    def mode_for(self, school: School, chat: ChatRef) -> Mode:
+        """The chat's own `mode`, else its school's."""
+        config = school.chat(chat.platform, chat.chat_id)
+        own = config.mode if config is not None else None
+        return own or self.settings_for(school).mode
 
     @property
     def enabled_platforms(self) -> list[str]:
@@ -967,6 +982,20 @@ def _notes_on(config: Config) -> list[tuple[Loc, str, bool]]:
             if who.staff is not None and not school.alerted_about((who.staff,))
         ]
     notes += [(("storage", "path"), note, stops) for note, stops in _storage_problems(config)]
+    if config.telegram is not None and config.telegram.join_gate:
+        notes += [
+            (
+                ("schools", i, "chats", j),
+                f"school {school.id}: telegram chat {chat.id} is in observe mode, which sends no "
+                "welcome, so with telegram.join_gate on its join requests wait until an admin "
+                "approves them in Telegram",
+                False,
+            )
+            for i, school in enumerate(config.schools)
+            for j, chat in enumerate(school.chats)
+            if chat.platform == "telegram"
+            and config.mode_for(school, ChatRef(chat.platform, chat.id)) is Mode.OBSERVE
+        ]
     return notes
 
 

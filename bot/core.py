@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from bot import texts
 from bot.clock import Clock
 from bot.commands import Commands
-from bot.config import Config
+from bot.config import Config, Mode
 from bot.model import (
     Action,
     Alert,
@@ -121,6 +121,8 @@ class Core:
         school = self._config.school_for_chat(chat.platform, chat.chat_id)
         if school is None or not self._config.settings_for(school).welcome:
             return
+        if self._config.mode_for(school, chat) is Mode.OBSERVE:
+            return  # members hear nothing from the bot in observe mode
         version = school.policy.version
         seed = f"{chat.platform}|{chat.chat_id}|{user.user_id}|{version}".encode()
         key = "w-" + hashlib.blake2b(seed, digest_size=9).hexdigest()

@@ -136,4 +136,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE incidents ADD COLUMN length INTEGER NOT NULL DEFAULT 0;
     UPDATE incidents SET length = length(text);
     """,
+    # 6: observe mode. What enforce mode would have done about an incident recorded in observe
+    # mode, for reports: a JSON list of remind, alert, delete (SLT were alerted, nothing else was
+    # sent). NULL: enforced. Observed incidents are not counted against a sender in enforce mode.
+    """
+    ALTER TABLE incidents ADD COLUMN observed TEXT;
+    """,
 )

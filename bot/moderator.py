@@ -14,7 +14,7 @@ from typing import Any
 
 from bot import digest
 from bot.clock import Clock
-from bot.config import Config, LearnedUse, School
+from bot.config import Config, LearnedUse, Mode, School
 from bot.model import ChatMessage, ChatRef
 from bot.platform import Capability
 from bot.policy import Policy
@@ -150,6 +150,8 @@ class Moderator:
 
     async def _record(self, school: School, message: ChatMessage, verdict: Verdict) -> bool:
         settings = self._config.settings_for(school)
+        mode = self._config.mode_for(school, message.chat)
+        observing = mode is Mode.OBSERVE
         now = self._clock.now()
         key = new_key()
         capabilities = self._capabilities(message.chat)
@@ -158,8 +160,11 @@ class Moderator:
                 log.debug("message %s already handled", message.message_id)
                 return False
             since = now - timedelta(days=settings.escalation.window_days)
-            offence_number = await s.count_offences(school.id, message.author, since) + 1
-            history = await s.offences(school.id, message.author, since, limit=5)
+            author = message.author
+            offence_number = (
+                await s.count_offences(school.id, author, since, with_observed=observing) + 1
+            )
+            history = await s.offences(school.id, author, since, limit=5, with_observed=observing)
             plan = self._policy.plan(
                 school=school,
                 message=message,
@@ -169,8 +174,10 @@ class Moderator:
                 offence_number=offence_number,
                 capabilities=capabilities,
                 now=now,
+                mode=mode,
                 link=self._message_link(message.chat, message.message_id),
             )
+            observed = plan.decision.observed
             incident_id = await s.add_incident(
                 NewIncident(
                     key=key,
@@ -181,6 +188,7 @@ class Moderator:
                     findings=tuple(finding_data(f) for f in verdict.findings),
                     offence_number=offence_number,
                     urgent=plan.decision.urgent,
+                    observed=observed.kinds if observed is not None else None,
                 ),
                 now,
             )
@@ -199,12 +207,15 @@ class Moderator:
                     )
             await s.count_message(school.id, message, flagged=True)
         log.info(
-            "incident %s in %s chat %s: %s (%s), %d action(s)",
+            "incident %s in %s chat %s: %s (%s), %d action(s)%s",
             key,
             message.chat.platform,
             message.chat.chat_id,
             ",".join(verdict.categories),
             verdict.severity,
             len(plan.actions) + len(plan.held),
+            f" (observe mode; enforce would: {','.join(observed.kinds) or 'nothing'})"
+            if observed is not None
+            else "",
         )
         return True

@@ -8,16 +8,19 @@ and the platform can. Offences older than the window no longer count.
 A flag of the learned stage alone below its confident threshold (`verdict.review`) asks SLT to
 review the message and does nothing else: no reminder, no deletion, not urgent. A school may
 have such flags acted on like any other (`policy.learned: act`).
+
+In observe mode (`policy.mode`, or a chat's own `mode`) every flag alerts SLT, saying what
+enforce mode would have done, and nothing goes to members.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot import texts
-from bot.config import Config, LearnedUse, PolicySettings, School
+from bot.config import Config, LearnedUse, Mode, PolicySettings, School
 from bot.model import Action, Alert, Button, ButtonAction, ChatMessage, Delete, Remind, UserRef
 from bot.platform import Capability
 from bot.store import IncidentRow
@@ -31,6 +34,15 @@ class Decision:
     urgent: bool
     delete: bool
     hold_until: datetime | None = None  # quiet hours: the alert waits until then
+    # Observe mode: what enforce mode would have done. This decision then alerts SLT and
+    # nothing else.
+    observed: Decision | None = None
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """What it does, in words a report can count: remind, alert, delete."""
+        done = (("remind", self.remind), ("alert", self.alert), ("delete", self.delete))
+        return tuple(kind for kind, does in done if does)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +59,7 @@ def decide(
     *,
     can_delete: bool,
     now: datetime,
+    mode: Mode = Mode.ENFORCE,
 ) -> Decision:
     categories = set(verdict.categories)
     severity = verdict.severity or Severity.LOW
@@ -55,27 +68,33 @@ def decide(
     urgent = not review and (
         bool(categories & set(settings.urgent)) or offence_number >= escalation.urgent_after
     )
-    alert = (
-        review
+    enforced = Decision(
+        remind=not review and bool(categories & set(settings.remind)),
+        alert=review
         or urgent
         or (
             bool(categories & set(settings.alert))
             and (severity.rank >= Severity.MEDIUM.rank or offence_number >= escalation.alert_after)
-        )
-    )
-    hold_until = None
-    quiet = settings.quiet_hours
-    if alert and not urgent and (severity is Severity.LOW or review) and quiet is not None:
-        local = now.astimezone(settings.zone)
-        if quiet.contains(local):
-            hold_until = quiet.next_end(local)
-    return Decision(
-        remind=not review and bool(categories & set(settings.remind)),
-        alert=alert,
+        ),
         urgent=urgent,
         delete=not review and can_delete and bool(categories & set(settings.delete)),
-        hold_until=hold_until,
     )
+    # Observe mode: SLT see every flag, with what would have been done; members get nothing.
+    decision = (
+        Decision(remind=False, alert=True, urgent=urgent, delete=False, observed=enforced)
+        if mode is Mode.OBSERVE
+        else enforced
+    )
+    quiet = settings.quiet_hours
+    if (
+        decision.alert
+        and not urgent
+        and (severity is Severity.LOW or review)
+        and quiet is not None
+        and quiet.contains(local := now.astimezone(settings.zone))
+    ):
+        decision = replace(decision, hold_until=quiet.next_end(local))
+    return decision
 
 
 def alert_recipients(
@@ -120,9 +139,11 @@ class Policy:
         offence_number: int,
         capabilities: frozenset[Capability],
         now: datetime,
+        mode: Mode = Mode.ENFORCE,
         link: str | None = None,
     ) -> Plan:
-        """`link`: where the platform lets people open the message, if it does."""
+        """`link`: where the platform lets people open the message, if it does. `mode`: the
+        chat's (`Config.mode_for`)."""
         settings = self._config.settings_for(school)
         decision = decide(
             settings,
@@ -130,7 +151,9 @@ class Policy:
             offence_number,
             can_delete=Capability.DELETE_OTHERS in capabilities,
             now=now,
+            mode=mode,
         )
+        enforced = decision.observed or decision
         chat = message.chat
         chat_name = school.chat_name(chat)
         author = message.author
@@ -185,7 +208,8 @@ class Policy:
                     history=history,
                     urgent=decision.urgent,
                     deleting=decision.delete,
-                    review=verdict.review and not decision.remind,
+                    review=verdict.review and not enforced.remind,
+                    observed=decision.observed.kinds if decision.observed else None,
                     link=link,
                     limit=texts.TEXT_LIMITS.get(platform, texts.TEXT_LIMITS["telegram"]),
                 )

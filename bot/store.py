@@ -135,6 +135,9 @@ class IncidentRow:
     # Characters in the whole message; `text` holds only the parts around what was flagged when
     # this is longer than it (bot/excerpt.py).
     length: int = 0
+    # Recorded in observe mode: what enforce mode would have done (remind, alert, delete), of
+    # which only the alert was sent. None: enforced.
+    observed: tuple[str, ...] | None = None
 
     @property
     def decided(self) -> bool:
@@ -216,6 +219,7 @@ class NewIncident:
     findings: tuple[dict[str, Any], ...]
     offence_number: int
     urgent: bool
+    observed: tuple[str, ...] | None = None  # as IncidentRow.observed
 
 
 # What counts as one of a sender's offences: their incidents in a school since a time, except
@@ -223,10 +227,18 @@ class NewIncident:
 _OFFENCE = (
     "school_id = ? AND platform = ? AND user_id = ? AND created_at >= ? AND status != 'dismissed'"
 )
+
+
+def _offence(with_observed: bool) -> str:
+    # A parent is never told of an incident recorded in observe mode, so in enforce mode it is
+    # no offence; observe mode counts it, to show what enforcing all along would have done.
+    return _OFFENCE if with_observed else f"{_OFFENCE} AND observed IS NULL"
+
+
 _INCIDENT_COLUMNS = (
     "id, key, school_id, platform, chat_id, thread_id, chat_title, message_id, user_id, "
     "user_name, text, sent_at, created_at, edited, categories, severity, findings, "
-    "offence_number, urgent, status, resolved_by, resolved_at, resolved_by_name, length"
+    "offence_number, urgent, status, resolved_by, resolved_at, resolved_by_name, length, observed"
 )
 _ACTION_COLUMNS = (
     "id, key, kind, platform, lane, school_id, incident_id, status, attempts, next_attempt_at, "
@@ -263,6 +275,7 @@ def _incident(row: Sequence[Any]) -> IncidentRow:
         resolved_at=None if row[21] is None else _dt(row[21]),
         resolved_by_name=row[22],
         length=row[23],
+        observed=None if row[24] is None else tuple(json.loads(row[24])),
     )
 
 
@@ -330,19 +343,28 @@ class Session:
         return row is not None
 
     async def offences(
-        self, school_id: str, user: UserRef, since: datetime, limit: int = 10
+        self,
+        school_id: str,
+        user: UserRef,
+        since: datetime,
+        limit: int = 10,
+        *,
+        with_observed: bool = False,
     ) -> list[IncidentRow]:
-        """The sender's incidents since a time, newest first; dismissed ones do not count."""
+        """The sender's incidents since a time, newest first; dismissed ones do not count, nor
+        those recorded in observe mode unless `with_observed`."""
         rows = await self._all(
-            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE {_OFFENCE} "
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE {_offence(with_observed)} "
             "ORDER BY created_at DESC, id DESC LIMIT ?",
             (school_id, user.platform, user.user_id, ts(since), limit),
         )
         return [_incident(r) for r in rows]
 
-    async def count_offences(self, school_id: str, user: UserRef, since: datetime) -> int:
+    async def count_offences(
+        self, school_id: str, user: UserRef, since: datetime, *, with_observed: bool = False
+    ) -> int:
         row = await self._one(
-            f"SELECT count(*) FROM incidents WHERE {_OFFENCE}",
+            f"SELECT count(*) FROM incidents WHERE {_offence(with_observed)}",
             (school_id, user.platform, user.user_id, ts(since)),
         )
         return int(row[0])
@@ -352,8 +374,8 @@ class Session:
         cursor = await self.db.execute(
             "INSERT INTO incidents (key, school_id, platform, chat_id, thread_id, chat_title, "
             "message_id, user_id, user_name, text, sent_at, created_at, edited, categories, "
-            "severity, findings, offence_number, urgent, length) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "severity, findings, offence_number, urgent, length, observed) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 incident.key,
                 incident.school_id,
@@ -374,6 +396,7 @@ class Session:
                 incident.offence_number,
                 int(incident.urgent),
                 len(m.text),
+                None if incident.observed is None else json.dumps(list(incident.observed)),
             ),
         )
         assert cursor.lastrowid is not None

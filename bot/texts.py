@@ -176,6 +176,29 @@ REVIEW_NOTE = (
 )
 
 
+OBSERVE_MARK = "Observe mode: nothing was sent to the parent."
+_WOULD = {
+    "remind": "sent the sender a private reminder (or, where none could reach them, a neutral "
+    "note in the chat)",
+    "delete": "deleted the message",
+    "alert": "alerted SLT",
+}
+
+
+def would_have(kinds: Sequence[str]) -> str:
+    """What enforce mode would have done (`Decision.kinds`), for an alert sent in observe mode."""
+    done = [_WOULD[kind] for kind in _WOULD if kind in kinds]
+    if not done:
+        return (
+            "In enforce mode the bot would have done nothing: this alert is sent only in "
+            "observe mode."
+        )
+    line = f"In enforce mode the bot would have {_join(done)}."
+    if "alert" not in kinds:
+        line += " SLT hear of this one only in observe mode."
+    return line
+
+
 def alert(
     *,
     school: School,
@@ -194,14 +217,17 @@ def alert(
     urgent: bool,
     deleting: bool,
     review: bool = False,
+    observed: Sequence[str] | None = None,
     link: str | None = None,
     limit: int = 4096,
 ) -> str:
     """At most `limit` characters (the recipient's platform's limit, see `TEXT_LIMITS`), with
     room left for the line added once the incident is decided: the quoted message is what is
-    shortened to fit."""
+    shortened to fit. `observed`: sent in observe mode, and what enforce mode would have done
+    (`Decision.kinds`)."""
     severity = verdict.severity.value if verdict.severity else "low"
     lines = [
+        *([OBSERVE_MARK, would_have(observed)] if observed is not None else []),
         ("URGENT: " if urgent else "") + "Possible breach of the code of conduct",
         f"School: {school.name}",
         f"Chat: {chat_name} ({platform})",

@@ -65,6 +65,7 @@ schools:
       timezone: Europe/London
       welcome: false
       learned: act
+      mode: observe
     staff:
       - id: carter
         title: Mr
@@ -96,6 +97,7 @@ schools:
       - platform: telegram
         id: -1001234567890
         name: Year 3 Parents
+        mode: enforce
     custom_rules:
       - id: no-fundraising-links
         category: private
@@ -129,6 +131,7 @@ policy:
   timezone: Europe/London
   welcome: true
   learned: review
+  mode: enforce
 outbox:
   delivery_timeout: 60
   retry_delay: 1
@@ -418,6 +421,24 @@ def test_an_unknown_category_in_a_policy(
     assert one_problem(path, capsys) == (
         f"{path}:{line_of(path, loc)}: {dotted(loc)}: {category!r} is not one of abuse, threat, "
         f"discrimination, staff, pupil, private, complaint{suggestion}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("loc", "mode", "suggestion"),
+    [
+        (("policy", "mode"), "observed", "; did you mean 'observe'?"),
+        (("schools", 0, "moderation", "mode"), "enforcing", "; did you mean 'enforce'?"),
+        (("schools", 0, "chats", 0, "mode"), "quiet", ""),
+    ],
+)
+def test_an_unknown_mode(
+    loc: Loc, mode: str, suggestion: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, edited(loc, _set(mode)))
+    assert one_problem(path, capsys) == (
+        f"{path}:{line_of(path, loc)}: {dotted(loc)}: {mode!r} is not one of enforce, "
+        f"observe{suggestion}"
     )
 
 

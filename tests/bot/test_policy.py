@@ -10,7 +10,7 @@ import pytest
 from adapters.local import LocalPlatform, Seen
 from bot.app import App
 from bot.clock import ManualClock
-from bot.config import PolicySettings, QuietHours
+from bot.config import Mode, PolicySettings, QuietHours
 from bot.policy import decide
 from rules.model import Category, Clause, Finding, Severity, Span, Verdict
 from tests.bot.conftest import (
@@ -85,6 +85,38 @@ def test_quiet_hours_hold_low_alerts_but_never_urgent_ones() -> None:
     noon = decide(settings, verdict(Category.ABUSE, Severity.LOW), 2, can_delete=False,
                   now=MONDAY_NOON)  # fmt: skip
     assert noon.hold_until is None
+
+
+@pytest.mark.parametrize(
+    ("category", "severity", "offence"),
+    [
+        (Category.ABUSE, Severity.LOW, 1),  # enforce: a reminder only
+        (Category.STAFF, Severity.MEDIUM, 1),  # enforce: reminder and alert
+        (Category.THREAT, Severity.HIGH, 1),  # enforce: urgent, and deleted
+    ],
+)
+def test_observe_mode_alerts_slt_only_and_keeps_what_enforce_would_do(
+    category: Category, severity: Severity, offence: int
+) -> None:
+    settings = PolicySettings(delete=(Category.THREAT,))
+    flag = verdict(category, severity)
+    enforced = decide(settings, flag, offence, can_delete=True, now=MONDAY_NOON)
+    observed = decide(settings, flag, offence, can_delete=True, now=MONDAY_NOON, mode=Mode.OBSERVE)
+    assert (observed.remind, observed.alert, observed.delete) == (False, True, False)
+    assert observed.urgent == enforced.urgent
+    assert observed.observed == enforced
+    assert enforced.observed is None
+
+
+def test_observe_mode_holds_low_alerts_in_quiet_hours() -> None:
+    settings = PolicySettings(
+        quiet_hours=QuietHours.model_validate({"start": "21:00", "end": "7:00"})
+    )
+    late = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
+    low = verdict(Category.ABUSE, Severity.LOW)
+    assert decide(settings, low, 1, can_delete=False, now=late).hold_until is None  # no alert
+    observed = decide(settings, low, 1, can_delete=False, now=late, mode=Mode.OBSERVE)
+    assert observed.hold_until == datetime(2026, 3, 3, 7, 0, tzinfo=UTC)
 
 
 MILD = "Honestly Sarah you are so stupid sometimes"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.migrations import MIGRATIONS
-from bot.model import ChatRef, Notice
+from bot.model import ChatRef, Notice, UserRef
 from bot.store import NewerDatabaseError, Store, _statements, encode_action, lane_of
 from tests.bot.conftest import database_at_version
 
@@ -104,3 +104,24 @@ async def test_incidents_stored_before_lengths_were_kept_get_their_texts_length(
     async with Store(path) as store:
         [incident] = await store.incidents()
     assert (incident.text, incident.length) == ("you stupid cow", len("you stupid cow"))
+
+
+async def test_incidents_stored_before_observe_mode_count_as_enforced(tmp_path: Path) -> None:
+    """Migration 6: earlier incidents were all acted on, so they still count against their
+    sender; only those recorded in observe mode are left out in enforce mode."""
+    path = tmp_path / "old.sqlite3"
+    with database_at_version(path, 5) as db:
+        db.execute(
+            "INSERT INTO incidents (key, school_id, platform, chat_id, message_id, user_id, text, "
+            "sent_at, created_at, categories, severity, findings, offence_number, length) VALUES "
+            "('k1', 'riverside', 'local', 'year3', 'm1', 'p-amy', 'you stupid cow', 0, 0, "
+            "'[\"abuse\"]', 'low', '[]', 1, 14)"
+        )
+    amy = UserRef("local", "p-amy")
+    since = datetime(1970, 1, 1, tzinfo=UTC)
+    async with Store(path) as store, store.read() as s:
+        [incident] = await s.incidents()
+        enforced = await s.count_offences("riverside", amy, since)
+        observing = await s.count_offences("riverside", amy, since, with_observed=True)
+    assert incident.observed is None
+    assert (enforced, observing) == (1, 1)

@@ -257,6 +257,45 @@ def test_check_config(
     ]
 
 
+def test_check_config_shows_the_mode_of_each_chat(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chat's own mode, else its school's (`moderation:`), else the top-level `policy:`'s."""
+    monkeypatch.setenv("SG_TELEGRAM_TOKEN", "123:telegram")
+    path = tmp_path / "school.yaml"
+    path.write_text(
+        SCHOOL
+        + "    chats:\n"
+        + "      - {platform: telegram, id: -1001, name: Year 3 Parents, mode: observe}\n"
+        + "      - {platform: telegram, id: -1002}\n"
+        + SECOND_SCHOOL
+        + "    moderation: {mode: observe}\n"
+        + "    chats:\n"
+        + "      - {platform: slack, id: C0666666, name: year-6}\n"
+        + "      - {platform: slack, id: C0777777, name: year-5, mode: enforce}\n"
+        + f"storage:\n  path: {tmp_path / 'school.sqlite3'}\n"
+        + "telegram: {token: '${SG_TELEGRAM_TOKEN}', join_gate: true}\n",
+        "utf-8",
+    )
+    code, out, _ = run(["check-config", str(path)], capsys)
+    assert code == 0
+    observe = "observe mode (SLT are alerted about every flag; nothing is sent to members)"
+    chats = [line for line in out.splitlines() if line.startswith("    ")]
+    assert chats == [
+        f"    telegram chat -1001 (Year 3 Parents): {observe}",
+        "    telegram chat -1002: enforce mode",
+        f"    slack chat C0666666 (year-6): {observe}",
+        "    slack chat C0777777 (year-5): enforce mode",
+    ]
+    assert "Riverside Primary School): 2 staff, 2 pupils" in out
+    assert "0 admins; 2 chats; code of conduct version" in out
+    # Telegram's join gate lets people in once they accept the welcome, which observe mode
+    # does not send.
+    [warning] = [line for line in out.splitlines() if "warning:" in line and "join" in line]
+    assert warning.strip().startswith(f"warning: {path}:9: schools[0].chats[0]: ")
+    assert "telegram chat -1001 is in observe mode, which sends no welcome" in warning
+
+
 def test_check_config_warns_when_no_one_is_left_to_alert_about_the_head(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

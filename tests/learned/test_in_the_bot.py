@@ -13,7 +13,7 @@ from adapters.local import LocalPlatform
 from bot.app import App
 from bot.clock import ManualClock
 from bot.moderator import build_profile
-from bot.texts import REVIEW_NOTE
+from bot.texts import OBSERVE_MARK, REVIEW_NOTE
 from learned import Detector, LearnedStage, LinearModel
 from rules import RulesEngine
 from tests.bot.conftest import CHAT, PARENT, SLT, make_config, private
@@ -79,3 +79,29 @@ async def test_a_school_may_turn_the_learned_stage_off(tmp_path: Path, model: Li
     )
     assert reminders == []
     assert alerts == []
+
+
+async def test_in_observe_mode_a_moderate_learned_flag_is_still_for_review(
+    tmp_path: Path, model: LinearModel
+) -> None:
+    reminders, [alert] = await run_one(
+        tmp_path, detector(model, remind=1.01), "policy:\n  mode: observe\n"
+    )
+    assert reminders == []
+    assert alert.splitlines()[:2] == [
+        OBSERVE_MARK,
+        "In enforce mode the bot would have alerted SLT.",
+    ]
+    assert REVIEW_NOTE in alert
+
+
+async def test_in_observe_mode_a_learned_flag_a_school_acts_on_says_it_would_remind(
+    tmp_path: Path, model: LinearModel
+) -> None:
+    reminders, [alert] = await run_one(
+        tmp_path, detector(model, remind=1.01), "policy:\n  learned: act\n  mode: observe\n"
+    )
+    assert reminders == []
+    assert alert.startswith(OBSERVE_MARK)
+    assert "would have sent the sender a private reminder" in alert
+    assert REVIEW_NOTE not in alert
