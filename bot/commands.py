@@ -128,7 +128,7 @@ class Commands:
         if name is CommandName.CLOSE:
             return await self.close(school, chat, command.caller, command.args, roles)
         if name is CommandName.REOPEN:
-            return await self.reopen(school, chat, command.caller, roles)
+            return await self.reopen(school, chat, command.caller, roles, command.args)
         if name is CommandName.STATUS:
             return await self._status(school, chat, roles)
         return self._public(command, school, roles)
@@ -221,8 +221,14 @@ class Commands:
         return Reply(f"Closing \u201c{name}\u201d. Members will see the closing notice.")
 
     async def reopen(
-        self, school: School, chat: ChatRef, caller: UserRef, roles: frozenset[Role]
+        self,
+        school: School,
+        chat: ChatRef,
+        caller: UserRef,
+        roles: frozenset[Role],
+        reason: str = "",
     ) -> Reply:
+        """Reopen the chat; the reason, if given, is kept for the term report."""
         now = self._clock.now()
         name = school.chat_name(chat)
         async with self._store.transaction() as s:
@@ -230,7 +236,7 @@ class Commands:
             if not state.closed:
                 return Reply(f"\u201c{name}\u201d is open.")
             role = strongest(roles).value
-            await s.set_chat_status(chat, school.id, "open", caller, "", now, role=role)
+            await s.set_chat_status(chat, school.id, "open", caller, reason, now, role=role)
             token = new_key()
             await s.add_actions(
                 [
@@ -241,7 +247,12 @@ class Commands:
                 school_id=school.id,
             )
             await s.audit(
-                at=now, school_id=school.id, actor=caller, action="reopen", target=chat.chat_id
+                at=now,
+                school_id=school.id,
+                actor=caller,
+                action="reopen",
+                target=chat.chat_id,
+                detail=reason,
             )
         self._wake_outbox()
         return Reply(f"Reopening \u201c{name}\u201d.")

@@ -294,7 +294,7 @@ UNKNOWN_ALERT = "This alert is no longer available; records are kept only for a 
 
 COMMAND_HELP: dict[str, str] = {
     "close": "/close [reason]: close the chat (in an emergency, for admins)",
-    "reopen": "/reopen: open the chat again",
+    "reopen": "/reopen [reason]: open the chat again",
     "status": "/status: whether the chat is open, and who closed it",
     "rules": "/rules: the school's code of conduct for this chat",
     "privacy": "/privacy: what is kept about messages, and for how long",

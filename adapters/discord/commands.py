@@ -27,8 +27,9 @@ def command_tree(client: discord.Client) -> app_commands.CommandTree[Any]:
         await run_command(interaction, CommandName.CLOSE, reason)
 
     @tree.command(name="reopen", description="Reopen this chat (SLT)")
-    async def reopen(interaction: discord.Interaction[Any]) -> None:
-        await run_command(interaction, CommandName.REOPEN, "")
+    @app_commands.describe(reason="Why the chat is reopened; kept for the term report")
+    async def reopen(interaction: discord.Interaction[Any], reason: str = "") -> None:
+        await run_command(interaction, CommandName.REOPEN, reason)
 
     @tree.command(name="status", description="Is this chat open, and who closed it (SLT, admins)")
     async def status(interaction: discord.Interaction[Any]) -> None:
