@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds between scripted steps (default 0.8 on a terminal, else 0)",
     )
+    demo.add_argument(
+        "--report", metavar="FILE", help="write the SLT report (HTML) of the demo here at the end"
+    )
     demo.set_defaults(handler=_demo)
 
     scan = commands.add_parser(
@@ -280,7 +283,12 @@ def _telegram_link(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(interactive=args.interactive, db=args.db, pace=args.pace)
+    try:
+        return run_demo(
+            interactive=args.interactive, db=args.db, pace=args.pace, report=args.report
+        )
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from None
 
 
 # ---- scan and check-config ----
