@@ -125,6 +125,7 @@ async def add_incident(s: Session, flagged: Flagged, handled: Handled) -> int:
     )
     if flagged.chat.platform == "whatsapp":  # recorded from an export: nothing is sent
         return incident_id
+    await s.count_message(flagged.school_id, message, flagged=True)
     done = []
     if handled.reminded:
         done.append(

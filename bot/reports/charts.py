@@ -108,7 +108,7 @@ def bars(
         axes.set_yticks(positions, [_short(label) for label in labels])
         axes.invert_yaxis()
         axes.set_xlabel(xlabel)
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
         axes.margins(x=0.15)
         axes.spines[["top", "right"]].set_visible(False)
         if not labels:
