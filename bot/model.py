@@ -54,6 +54,8 @@ class CommandName(StrEnum):
     PRIVACY = "privacy"
     HELP = "help"
     START = "start"
+    INCIDENTS = "incidents"  # SLT: the school's open incidents, each with its buttons
+    INCIDENT = "incident"  # SLT: one incident and its history
 
 
 @dataclass(frozen=True, slots=True)
