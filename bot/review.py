@@ -130,7 +130,7 @@ def history(
             else ""
         ),
         f"The sender's incidents in the last {window_days} days, this one included: {earlier}.",
-        "Why: " + " ".join(str(f.get("reason", "")) for f in incident.findings),
+        "Why: " + " ".join(dict.fromkeys(str(f.get("reason", "")) for f in incident.findings)),
         "",
         "History:",
         f"\u2022 {texts.when(incident.created_at, zone)}: flagged",

@@ -32,6 +32,7 @@ from bot.model import (
     CloseChat,
     Delete,
     Delivery,
+    Digest,
     Notice,
     Remind,
     ReopenChat,
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 ActionKind = Literal[
-    "remind", "alert", "delete", "notice", "close", "reopen", "welcome", "settle_alert"
+    "remind", "alert", "delete", "notice", "close", "reopen", "welcome", "settle_alert", "digest"
 ]
 _KINDS: dict[type[Any], ActionKind] = {
     Remind: "remind",
@@ -58,6 +59,7 @@ _KINDS: dict[type[Any], ActionKind] = {
     ReopenChat: "reopen",
     Welcome: "welcome",
     SettleAlert: "settle_alert",
+    Digest: "digest",
 }
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(cls) for cls, kind in _KINDS.items()}
 
@@ -87,6 +89,8 @@ def lane_of(action: Action, incident_id: int | None = None) -> str:
         return f"{action.recipient.platform}:dm:{action.recipient.user_id}:{about}"
     if isinstance(action, Remind):
         return f"{action.user.platform}:dm:{action.user.user_id}"
+    if isinstance(action, Digest):
+        return f"{action.recipient.platform}:dm:{action.recipient.user_id}:digest"
     return f"{action.chat.platform}:{action.chat.chat_id}"
 
 

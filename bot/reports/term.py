@@ -209,11 +209,16 @@ class _Facts:
         self._senders = self._name_senders()
 
     def _name_senders(self) -> dict[tuple[str, str], str]:
-        """Senders named as "Sender 1", "Sender 2", ... by how many incidents they have (most
-        first), unless names were asked for. The numbers hold within one report only."""
-        counts = Counter((i.user.platform, i.user.user_id) for i in self.incidents)
+        """Senders named as "Sender 1", "Sender 2", ... by how many incidents count against
+        them (not dismissed), then how many they have, most first; unless names were asked
+        for. The numbers hold within one report only."""
+        total = Counter((i.user.platform, i.user.user_id) for i in self.incidents)
+        counted = Counter(
+            (i.user.platform, i.user.user_id) for i in self.incidents if i.status != "dismissed"
+        )
         named = {(i.user.platform, i.user.user_id): i.user.label for i in self.incidents}
-        order = sorted(counts, key=lambda who: (-counts[who], who))
+        order = sorted(total, key=lambda who: (-counted[who], -total[who], who))
+        self._rank = {who: n for n, who in enumerate(order)}
         return {
             who: (named[who] if self.names else f"Sender {n}")
             for n, who in enumerate(order, start=1)
@@ -397,14 +402,15 @@ class _Facts:
         mine: defaultdict[tuple[str, str], list[IncidentRow]] = defaultdict(list)
         for incident in self.incidents:
             mine[(incident.user.platform, incident.user.user_id)].append(incident)
-        rows = []
-        for theirs in mine.values():
+        ranked = []
+        for who, theirs in mine.items():
             counted = [i for i in theirs if i.status != "dismissed"]
             if len(counted) < 2:
                 continue
             categories = Counter(c for i in counted for c in i.categories)
-            rows.append(
+            ranked.append(
                 (
+                    self._rank[who],
                     self.sender(theirs[0]),
                     PLATFORM_NAMES.get(theirs[0].user.platform, theirs[0].user.platform),
                     len(counted),
@@ -415,7 +421,6 @@ class _Facts:
                     counted[-1].sent_at.astimezone(self.zone).date().isoformat(),
                 )
             )
-        rows.sort(key=lambda row: (-int(row[2] or 0), str(row[0])))
         return Table(
             "repeat_senders",
             "Repeat senders",
@@ -429,7 +434,7 @@ class _Facts:
                 "first",
                 "last",
             ),
-            tuple(rows),
+            tuple(row[1:] for row in sorted(ranked)),
         )
 
     def escalations(self, config: Config) -> Table:
@@ -580,7 +585,7 @@ def report_html(report: TermReport) -> str:
         charts=_charts(tables),
         platform_names=PLATFORM_NAMES,
         generated_at=report.generated_at,
-        minutes=_readable_minutes,
+        minutes=readable_minutes,
     )
 
 
@@ -622,7 +627,7 @@ def _charts(tables: dict[str, Table]) -> dict[str, Markup]:
     }
 
 
-def _readable_minutes(value: Cell) -> str:
+def readable_minutes(value: Cell) -> str:
     """12.5 -> "12 min"; 135 -> "2 h 15 min"; 3000 -> "2 d 2 h"."""
     if not isinstance(value, int | float):
         return "\u2013"
