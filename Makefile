@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bench_rules
 	$(BIN)/python -m bench.bench_e2e
 	$(BIN)/python -m bench.bench_whatsapp
+	$(BIN)/python -m bench.bench_report
 
 # 10,000 messages on all three platforms, 30% of calls failing, the bot killed twice (minutes).
 soak: $(STAMP)

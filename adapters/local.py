@@ -27,6 +27,7 @@ from bot.model import (
     CloseChat,
     Delete,
     Delivery,
+    Digest,
     Notice,
     PermanentFailure,
     Remind,
@@ -53,6 +54,7 @@ class Seen:
     buttons: tuple[Button, ...] = ()
     key: str | None = None  # the action's idempotency key
     sender: str = "schoolgate"
+    attachment: str = ""  # the name of a file sent with it
 
 
 @dataclass
@@ -131,6 +133,13 @@ class LocalPlatform:
         return delivery
 
     def _carry_out(self, action: Action) -> Delivery:
+        if isinstance(action, Digest):
+            user_id = action.recipient.user_id
+            if Capability.DIRECT_MESSAGE not in self._capabilities or user_id in self.blocks_dms:
+                raise PermanentFailure(f"{action.recipient.label} does not accept direct messages")
+            self._show("digest", action.text, user_id=user_id, key=action.key)
+            self.seen[-1] = replace(self.seen[-1], attachment=action.file_name)
+            return Delivery("dm+file")
         caps = self.capabilities_in(action.chat)
         chat_id = action.chat.chat_id
         if isinstance(action, Remind):

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from adapters.local import LocalPlatform, Seen
+from bot import weekly
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.connecting import Backoff, Connector
@@ -103,6 +104,7 @@ class App:
         self.outbox.on_failure = self.core.on_failure
         self._started: list[Platform] = []
         self._housekeeping: asyncio.Task[None] | None = None
+        self._weekly: asyncio.Task[None] | None = None
         delays = Backoff(config.connect.retry_delay, config.connect.max_retry_delay)
         self._connectors = {
             p.name: Connector(
@@ -135,6 +137,7 @@ class App:
             await self.purge()
             await self.outbox.start()
             self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
+            self._weekly = asyncio.create_task(self._send_weekly_digests(), name="weekly digests")
             if self._health is not None:
                 await self._health.start()
             for connector in self._connectors.values():
@@ -173,10 +176,11 @@ class App:
         self._started.clear()
         if self._health is not None:
             await self._health.stop()
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            await asyncio.gather(self._housekeeping, return_exceptions=True)
-            self._housekeeping = None
+        for task in (self._housekeeping, self._weekly):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._housekeeping = self._weekly = None
         await self.core.moderator.settle()  # messages still being checked are judged first
         await self.outbox.stop()
         await self.store.close()
@@ -220,6 +224,23 @@ class App:
         if removed:
             log.info("retention: %d expired record(s) deleted", removed)
         return removed
+
+    async def _send_weekly_digests(self) -> None:
+        """SLT's weekly digests (bot/weekly.py): any due now, then each at its time."""
+        while True:
+            try:
+                if await weekly.queue_due(
+                    self.config, self.store, self.clock, list(self.platforms)
+                ):
+                    self.outbox.wake()
+            except Exception:
+                log.exception("the weekly digest could not be prepared; trying again shortly")
+                await self.clock.sleep(weekly.RETRY.total_seconds())
+                continue
+            due = weekly.next_due(self.config, self.clock.now())
+            if due is None:
+                return
+            await self.clock.sleep(max(1.0, (due - self.clock.now()).total_seconds()))
 
     async def _keep_house(self) -> None:
         while True:

@@ -10,6 +10,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NoReturn, TypeVar
@@ -23,6 +24,7 @@ from bot.runlock import AlreadyRunning
 from bot.store import NewerDatabaseError, Session, Store
 
 if TYPE_CHECKING:
+    from bot.reports.term import TermReport
     from bot.whatsapp_scan import Judged
     from learned import Detector
 
@@ -99,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds between scripted steps (default 0.8 on a terminal, else 0)",
     )
+    demo.add_argument(
+        "--report", metavar="FILE", help="write the SLT report (HTML) of the demo here at the end"
+    )
     demo.set_defaults(handler=_demo)
 
     scan = commands.add_parser(
@@ -136,6 +141,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="a .jsonl file of {id, text}, a WhatsApp export (.txt or .zip), or - for stdin",
     )
     scan.set_defaults(handler=_scan)
+
+    report = commands.add_parser(
+        "report", help="the SLT report on a period: incidents, handling, repeat senders, charts"
+    )
+    report.add_argument("--config", required=True, metavar="FILE", help=CONFIG_HELP)
+    report.add_argument("--school", metavar="ID", help="one school (default: every school)")
+    report.add_argument(
+        "--from",
+        dest="first",
+        type=_date,
+        metavar="DATE",
+        help="first day, YYYY-MM-DD (default: 13 weeks before --to)",
+    )
+    report.add_argument(
+        "--to", dest="last", type=_date, metavar="DATE", help="last day, included (default: today)"
+    )
+    report.add_argument(
+        "--format",
+        choices=["html", "json", "csv"],
+        default="html",
+        help="a page to read and print (default), or the same figures as JSON or CSV",
+    )
+    report.add_argument(
+        "--out", required=True, metavar="FILE", help="where to write it (readable by you only)"
+    )
+    report.add_argument(
+        "--names", action="store_true", help="name repeat senders (default: Sender 1, 2, ...)"
+    )
+    report.add_argument("--db", metavar="FILE", help="the database (default: the config's)")
+    report.set_defaults(handler=_report)
 
     check = commands.add_parser("check-config", help="validate a config file and summarise it")
     check.add_argument("file", metavar="FILE", help=CONFIG_HELP)
@@ -255,7 +290,12 @@ def _telegram_link(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(interactive=args.interactive, db=args.db, pace=args.pace)
+    try:
+        return run_demo(
+            interactive=args.interactive, db=args.db, pace=args.pace, report=args.report
+        )
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from None
 
 
 # ---- scan and check-config ----
@@ -356,8 +396,6 @@ class _Input:
 
 
 def _scan_whatsapp(args: argparse.Namespace, config: Config, school: School, given: _Input) -> int:
-    from datetime import datetime
-
     from rich.console import Console
 
     from bot.whatsapp.archive import (
@@ -479,6 +517,60 @@ def _check_config(args: argparse.Namespace) -> int:
     print(f"  retention: {config.policy.retention_days} days")
     for note in warnings(config):
         print(f"  warning: {note}")
+    return 0
+
+
+# ---- report ----
+
+REPORT_WEEKS = 13  # a term, when --from is not given
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date such as 2026-09-01, not {value!r}"
+        ) from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bot.reports.render import write_private
+    from bot.reports.term import gather, report_csv, report_html, report_json
+
+    config = load_config(args.config)
+    if args.school is None:
+        schools = list(config.schools)
+    else:
+        school = config.school(args.school)
+        if school is None:
+            ids = ", ".join(s.id for s in config.schools)
+            raise CliError(f"no school with id {args.school!r} (the config has: {ids})")
+        schools = [school]
+    zone = config.settings_for(schools[0]).zone
+    now = datetime.now(zone)
+    last = args.last or now.date()
+    first = args.first or last - timedelta(weeks=REPORT_WEEKS) + timedelta(days=1)
+    if first > last:
+        raise CliError(f"--from {first} is after --to {last}")
+    database = Path(args.db) if args.db else _database(args.config)
+    if not database.exists():
+        raise CliError(f"{database}: no database here")
+
+    async def figures() -> TermReport:
+        async with Store(database) as store:
+            return await gather(
+                store, config, schools, first, last, generated_at=now, names=args.names
+            )
+
+    report = asyncio.run(figures())
+    writers = {"html": report_html, "json": report_json, "csv": report_csv}
+    write_private(Path(args.out), writers[args.format](report))
+    print(
+        f"schoolgate: report on {report.summary['incidents']} incident(s) from {first} to "
+        f"{last} written to {args.out}",
+        file=sys.stderr,
+    )
     return 0
 
 

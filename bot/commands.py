@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot import texts
+from bot import review, texts
 from bot.clock import Clock
 from bot.config import Config, School
 from bot.model import (
@@ -33,6 +33,7 @@ from bot.model import (
     Welcome,
 )
 from bot.moderator import new_key
+from bot.platform import Capability
 from bot.roles import Act, Role, may, reopen_act, roles_of, strongest
 from bot.store import IncidentRow, Session, Store
 
@@ -75,6 +76,8 @@ _HELP_ORDER = (
     (CommandName.STATUS, (Act.CHAT_STATUS,)),
     (CommandName.RULES, (Act.RULES,)),
     (CommandName.PRIVACY, (Act.PRIVACY,)),
+    (CommandName.INCIDENTS, (Act.INCIDENTS,)),
+    (CommandName.INCIDENT, (Act.INCIDENTS,)),
     (CommandName.HELP, (Act.HELP,)),
 )
 _DECISIONS = {
@@ -92,12 +95,18 @@ def help_for(roles: frozenset[Role], *, unknown: str = "", prefix: str = "/") ->
 
 class Commands:
     def __init__(
-        self, config: Config, store: Store, clock: Clock, wake_outbox: Callable[[], None]
+        self,
+        config: Config,
+        store: Store,
+        clock: Clock,
+        wake_outbox: Callable[[], None],
+        capabilities: Callable[[ChatRef], frozenset[Capability]] = lambda chat: frozenset(),
     ) -> None:
         self._config = config
         self._store = store
         self._clock = clock
         self._wake_outbox = wake_outbox
+        self._capabilities = capabilities  # which buttons an incident's chat allows
 
     # ---- commands ----
 
@@ -106,6 +115,8 @@ class Commands:
         name = command.name
         if name is CommandName.START:
             return await self._start(command)
+        if name in (CommandName.INCIDENTS, CommandName.INCIDENT):
+            return await self._review(command)
         school = self._config.school_for_chat(chat.platform, chat.chat_id)
         if school is None:
             # A private chat with the bot: what anyone may ask, about the only school there is.
@@ -128,7 +139,7 @@ class Commands:
         if name is CommandName.CLOSE:
             return await self.close(school, chat, command.caller, command.args, roles)
         if name is CommandName.REOPEN:
-            return await self.reopen(school, chat, command.caller, roles)
+            return await self.reopen(school, chat, command.caller, roles, command.args)
         if name is CommandName.STATUS:
             return await self._status(school, chat, roles)
         return self._public(command, school, roles)
@@ -150,7 +161,7 @@ class Commands:
 
     async def _refuse(
         self,
-        school: School,
+        school: School | None,
         caller: UserRef,
         action: str,
         target: str,
@@ -163,7 +174,7 @@ class Commands:
         async with self._store.transaction() as s:
             await s.audit(
                 at=self._clock.now(),
-                school_id=school.id,
+                school_id=school.id if school else None,
                 actor=caller,
                 action=action,
                 target=target,
@@ -221,8 +232,14 @@ class Commands:
         return Reply(f"Closing \u201c{name}\u201d. Members will see the closing notice.")
 
     async def reopen(
-        self, school: School, chat: ChatRef, caller: UserRef, roles: frozenset[Role]
+        self,
+        school: School,
+        chat: ChatRef,
+        caller: UserRef,
+        roles: frozenset[Role],
+        reason: str = "",
     ) -> Reply:
+        """Reopen the chat; the reason, if given, is kept for the term report."""
         now = self._clock.now()
         name = school.chat_name(chat)
         async with self._store.transaction() as s:
@@ -230,7 +247,7 @@ class Commands:
             if not state.closed:
                 return Reply(f"\u201c{name}\u201d is open.")
             role = strongest(roles).value
-            await s.set_chat_status(chat, school.id, "open", caller, "", now, role=role)
+            await s.set_chat_status(chat, school.id, "open", caller, reason, now, role=role)
             token = new_key()
             await s.add_actions(
                 [
@@ -241,7 +258,12 @@ class Commands:
                 school_id=school.id,
             )
             await s.audit(
-                at=now, school_id=school.id, actor=caller, action="reopen", target=chat.chat_id
+                at=now,
+                school_id=school.id,
+                actor=caller,
+                action="reopen",
+                target=chat.chat_id,
+                detail=reason,
             )
         self._wake_outbox()
         return Reply(f"Reopening \u201c{name}\u201d.")
@@ -288,6 +310,97 @@ class Commands:
             "code of conduct. Private notes and alerts for you will arrive here. "
             "/rules shows the code of conduct and /privacy what is kept about you."
         )
+
+    # ---- reviewing incidents ----
+
+    async def _review(self, command: Command) -> Reply:
+        """/incidents and /incident: in a school's chat, about that school; in a direct
+        message, about every school the caller is SLT of."""
+        chat, caller = command.chat, command.caller
+        here = self._config.school_for_chat(chat.platform, chat.chat_id)
+        schools = [here] if here else list(self._config.schools)
+        allowed = [
+            s for s in schools if may(roles_of(self._config, s, caller, chat), Act.INCIDENTS)
+        ]
+        if not allowed:
+            roles = roles_of(self._config, here, caller, chat) if here else frozenset({Role.MEMBER})
+            return await self._refuse(here, caller, command.name.value, chat.chat_id, roles)
+        if command.name is CommandName.INCIDENTS:
+            return await self._list_incidents(allowed, caller, command.args)
+        return await self._show_incident(allowed, caller, command.args)
+
+    async def _list_incidents(self, schools: list[School], caller: UserRef, args: str) -> Reply:
+        days = review.days_asked(args)
+        if days is None:
+            return Reply(texts.INCIDENTS_USAGE)
+        now = self._clock.now()
+        count = sent = 0
+        async with self._store.transaction() as s:
+            for school in schools:
+                found = await s.open_incidents(school.id, now - timedelta(days=days))
+                pages = review.pages(
+                    found,
+                    school,
+                    self._config.settings_for(school).zone,
+                    to=caller,
+                    days=days,
+                    key=f"ls-{new_key()}",
+                    capabilities=self._capabilities,
+                )
+                await s.add_actions(pages, now, school_id=school.id)
+                await s.audit(
+                    at=now,
+                    school_id=school.id,
+                    actor=caller,
+                    action="incidents",
+                    detail=f"{len(found)} open in the last {days} days",
+                )
+                count, sent = count + len(found), sent + len(pages)
+        self._wake_outbox()
+        return Reply(texts.incidents_sent(count, sent, days))
+
+    async def _show_incident(self, schools: list[School], caller: UserRef, args: str) -> Reply:
+        number = review.incident_asked(args)
+        if number is None:
+            return Reply(texts.INCIDENT_USAGE)
+        now = self._clock.now()
+        ours = {s.id: s for s in schools}
+        async with self._store.transaction() as s:
+            incident = await s.incident_by_id(number)
+            school = ours.get(incident.school_id) if incident else None
+            if incident is None or school is None:
+                return Reply(texts.no_incident(number))
+            settings = self._config.settings_for(school)
+            window = settings.escalation.window_days
+            text = review.history(
+                incident,
+                school,
+                settings.zone,
+                await s.actions(incident_id=incident.id),
+                await s.audit_entries(target=incident.key),
+                earlier=await s.count_offences(
+                    school.id, incident.user, now - timedelta(days=window)
+                ),
+                window_days=window,
+                limit=texts.TEXT_LIMITS.get(caller.platform, 2000) - 100,
+            )
+            await s.audit(
+                at=now, school_id=school.id, actor=caller, action="incident", target=incident.key
+            )
+            if incident.decided:
+                return Reply(text)
+            buttons = review.pages(
+                [incident],
+                school,
+                settings.zone,
+                to=caller,
+                days=window,
+                key=f"ls-{new_key()}",
+                capabilities=self._capabilities,
+            )
+            await s.add_actions(buttons, now, school_id=school.id)
+        self._wake_outbox()
+        return Reply(f"{text}\n\nIts buttons are on their way by direct message.")
 
     # ---- buttons ----
 

@@ -106,6 +106,7 @@ class Contact(_Model):
     discord: Id | None = None
     slack: Id | None = None
     local: Id | None = None
+    digest: bool = True  # the weekly digest, where the school sends one; false opts out
 
     def id_on(self, platform: str) -> str | None:
         value = getattr(self, platform, None) if platform in PLATFORMS else None
@@ -228,6 +229,31 @@ class QuietHours(_Model):
         )
 
 
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class WeeklyDigest(_Model):
+    """A direct message to each SLT contact once a week (the school's time zone): last week's
+    counts and changes, with the report attached where the platform takes a file."""
+
+    day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = (
+        "monday"
+    )
+    at: time = time(8, 0)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _pad_hour(cls, value: object) -> object:
+        return f"0{value}" if isinstance(value, str) and re.fullmatch(r"\d:\d\d", value) else value
+
+    def last_before(self, moment: datetime, zone: ZoneInfo) -> datetime:
+        """The latest time a digest was due at or before `moment`, in `zone`."""
+        local = moment.astimezone(zone)
+        back = (local.weekday() - DAYS.index(self.day)) % 7
+        due = datetime.combine(local.date() - timedelta(days=back), self.at, zone)
+        return due if due <= local else due - timedelta(days=7)
+
+
 class Escalation(_Model):
     window_days: int = Field(default=30, ge=1)  # offences older than this no longer count
     alert_after: int = Field(default=2, ge=1)  # the Nth offence in the window alerts SLT
@@ -255,6 +281,8 @@ class PolicySettings(_Model):
     escalation: Escalation = Escalation()
     retention_days: int = Field(default=90, ge=1)
     quiet_hours: QuietHours | None = None
+    # SLT's weekly digest; `weekly_digest: {}` sends it on Mondays at 08:00.
+    weekly_digest: WeeklyDigest | None = None
     timezone: str = "Europe/London"  # for quiet hours and the times shown in messages
     welcome: bool = True  # welcome new members with the code and an acknowledge button
     learned: LearnedUse = LearnedUse.REVIEW

@@ -66,7 +66,7 @@ class Core:
             wake_outbox,
             self.message_link,
         )
-        self.commands = Commands(config, store, clock, wake_outbox)
+        self.commands = Commands(config, store, clock, wake_outbox, self.capabilities)
 
     def capabilities(self, chat: ChatRef) -> frozenset[Capability]:
         platform = self._platforms.get(chat.platform)

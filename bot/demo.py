@@ -8,6 +8,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from bot.config import Config, StorageSettings, parse_config
 from bot.model import Reply, UserRef
 
 CHAT = "year4"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning in term
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +165,7 @@ class Demo:
             await self.settle()
 
     async def command(self, key: str, text: str) -> None:
+        self.clock.advance(minutes=3)  # people take a moment to act: the report shows how long
         reply = await self.platform.command(CHAT, self.user(key), text)
         self.show.action(PEOPLE[key], f"types {text}", reply)
         await self.settle()
@@ -173,6 +176,7 @@ class Demo:
         if button is None:
             self.show.console.print(f"[dim](no \u201c{label}\u201d button to press)[/]")
             return
+        self.clock.advance(minutes=3)
         reply = await self.platform.press(button, self.user(key))
         self.show.action(PEOPLE[key], f"presses [ {label} ] on the latest alert", reply)
         await self.settle()
@@ -294,10 +298,24 @@ async def _summary(app: App, console: Console, db: Path) -> None:
     )
 
 
-async def _main(interactive: bool, db: Path, pace: float) -> None:
+async def _write_report(app: App, config: Config, clock: ManualClock, out: Path) -> None:
+    """The term report of what the demo did, over the days it covered."""
+    from bot.reports.render import write_private
+    from bot.reports.term import gather, report_html
+
+    school = config.schools[0]
+    zone = config.settings_for(school).zone
+    day = clock.now().astimezone(zone).date()
+    report = await gather(
+        app.store, config, [school], START.astimezone(zone).date(), day, generated_at=clock.now()
+    )
+    write_private(out, report_html(report))
+
+
+async def _main(interactive: bool, db: Path, pace: float, report: Path | None = None) -> None:
     console = Console(highlight=False)
     config = demo_config(db)
-    clock = ManualClock()
+    clock = ManualClock(START)
     platform = LocalPlatform(clock=clock)
     console.print(
         Panel(
@@ -316,15 +334,28 @@ async def _main(interactive: bool, db: Path, pace: float) -> None:
             await _scripted(demo, pace)
         await app.drain()
         await _summary(app, console, db)
+        if report is not None:
+            await _write_report(app, config, clock, report)
+            console.print(f"The SLT report of the demo is in {report}")
 
 
-def run_demo(*, interactive: bool = False, db: str | None = None, pace: float | None = None) -> int:
+def run_demo(
+    *,
+    interactive: bool = False,
+    db: str | None = None,
+    pace: float | None = None,
+    report: str | None = None,
+) -> int:
+    """`report`: write the SLT report of the demo's database there when the demo ends."""
     if pace is None:
         pace = 0.8 if sys.stdout.isatty() and not interactive else 0.0
+    out = None if report is None else Path(report)
+    if out is not None and not out.parent.is_dir():
+        raise FileNotFoundError(f"{out}: the folder {out.parent} does not exist")
     if db is not None:
-        asyncio.run(_main(interactive, Path(db), pace))
+        asyncio.run(_main(interactive, Path(db), pace, out))
         return 0
     # Nothing kept unless asked for: the folder goes with the database in it.
     with tempfile.TemporaryDirectory(prefix="schoolgate-demo-") as folder:
-        asyncio.run(_main(interactive, Path(folder) / "demo.sqlite3", pace))
+        asyncio.run(_main(interactive, Path(folder) / "demo.sqlite3", pace, out))
     return 0

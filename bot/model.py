@@ -54,6 +54,8 @@ class CommandName(StrEnum):
     PRIVACY = "privacy"
     HELP = "help"
     START = "start"
+    INCIDENTS = "incidents"  # SLT: the school's open incidents, each with its buttons
+    INCIDENT = "incident"  # SLT: one incident and its history
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,12 +212,24 @@ class SettleAlert:
     message: str | None = None
 
 
-Action = Remind | Alert | Delete | Notice | CloseChat | ReopenChat | Welcome | SettleAlert
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Digest:
+    """SLT's weekly direct message, with a file attached where the platform takes one (else
+    the text alone, which says so)."""
+
+    key: str
+    recipient: UserRef
+    text: str
+    file_name: str  # e.g. "riverside-2026-03-02.html"
+    file: str  # the file's content (an HTML report)
+
+
+Action = Remind | Alert | Delete | Notice | CloseChat | ReopenChat | Welcome | SettleAlert | Digest
 
 
 def action_platform(action: Action) -> str:
     """The platform that must deliver an action."""
-    if isinstance(action, Alert | SettleAlert):
+    if isinstance(action, Alert | SettleAlert | Digest):
         return action.recipient.platform
     return action.chat.platform
 

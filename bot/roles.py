@@ -41,7 +41,8 @@ class Act(StrEnum):
     REOPEN = "reopen"  # reopen a chat closed by an admin or the safeguarding lead
     REOPEN_SLT_CLOSED = "reopen_slt_closed"  # reopen a chat SLT closed
     CHAT_STATUS = "chat_status"  # /status: open or closed, since when, by whom
-    INCIDENTS = "incidents"  # /status also lists recent incidents, with names and categories
+    # Incidents, with names and categories: in /status, and /incidents and /incident.
+    INCIDENTS = "incidents"
     DECIDE = "decide"  # an alert's buttons: not a breach, delete, close, on any incident
     DECIDE_ALERTED = "decide_alerted"  # the same, on an incident the caller was alerted about
 

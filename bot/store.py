@@ -32,6 +32,7 @@ from bot.model import (
     CloseChat,
     Delete,
     Delivery,
+    Digest,
     Notice,
     Remind,
     ReopenChat,
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 ActionKind = Literal[
-    "remind", "alert", "delete", "notice", "close", "reopen", "welcome", "settle_alert"
+    "remind", "alert", "delete", "notice", "close", "reopen", "welcome", "settle_alert", "digest"
 ]
 _KINDS: dict[type[Any], ActionKind] = {
     Remind: "remind",
@@ -58,6 +59,7 @@ _KINDS: dict[type[Any], ActionKind] = {
     ReopenChat: "reopen",
     Welcome: "welcome",
     SettleAlert: "settle_alert",
+    Digest: "digest",
 }
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(cls) for cls, kind in _KINDS.items()}
 
@@ -87,6 +89,8 @@ def lane_of(action: Action, incident_id: int | None = None) -> str:
         return f"{action.recipient.platform}:dm:{action.recipient.user_id}:{about}"
     if isinstance(action, Remind):
         return f"{action.user.platform}:dm:{action.user.user_id}"
+    if isinstance(action, Digest):
+        return f"{action.recipient.platform}:dm:{action.recipient.user_id}:digest"
     return f"{action.chat.platform}:{action.chat.chat_id}"
 
 
@@ -220,6 +224,16 @@ class NewIncident:
     offence_number: int
     urgent: bool
     observed: tuple[str, ...] | None = None  # as IncidentRow.observed
+
+
+@dataclass(frozen=True, slots=True)
+class Handling:
+    """What the outbox holds about one incident, for reviewing how it was handled."""
+
+    reminded: bool  # a reminder to the sender was delivered (privately, or as a nudge)
+    deleted: bool  # the message was deleted (by the policy, or from an alert)
+    alerted: bool  # SLT were sent an alert about it, on its own or in a digest
+    alerted_at: datetime | None  # when the first of those alerts was delivered
 
 
 # What counts as one of a sender's offences: their incidents in a school since a time, except
@@ -712,6 +726,108 @@ class Session:
             "ORDER BY day, school_id, platform, chat_id"
         )
         return [tuple(r) for r in rows]
+
+    # ---- review and reports (reads only) ----
+
+    async def incident_by_id(self, incident_id: int) -> IncidentRow | None:
+        row = await self._one(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = ?", (incident_id,)
+        )
+        return _incident(row) if row else None
+
+    async def open_incidents(self, school_id: str, since: datetime) -> list[IncidentRow]:
+        """A school's undecided incidents created since a time, oldest first."""
+        rows = await self._all(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE school_id = ? AND status = 'open' "
+            "AND created_at >= ? ORDER BY created_at, id",
+            (school_id, ts(since)),
+        )
+        return [_incident(r) for r in rows]
+
+    async def incidents_sent(
+        self, school_ids: Sequence[str], since: datetime, until: datetime
+    ) -> list[IncidentRow]:
+        """The schools' incidents whose message was sent in [since, until), oldest first. By
+        the time sent, not stored: an exported WhatsApp chat is recorded long after."""
+        marks = ",".join("?" * len(school_ids))
+        rows = await self._all(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE school_id IN ({marks}) "
+            "AND sent_at >= ? AND sent_at < ? ORDER BY sent_at, id",
+            (*school_ids, ts(since), ts(until)),
+        )
+        return [_incident(r) for r in rows]
+
+    async def handling(
+        self, school_ids: Sequence[str], since: datetime, until: datetime
+    ) -> dict[int, Handling]:
+        """How each incident of `incidents_sent` was handled, by incident id; those the outbox
+        holds nothing about are left out. An alert is about the incidents its buttons name (a
+        quiet-hours digest names several); only alerts stored against an incident count, not
+        the pages of an `/incidents` listing, which are sent on request."""
+        marks = ",".join("?" * len(school_ids))
+        scope = f"i.school_id IN ({marks}) AND i.sent_at >= ? AND i.sent_at < ?"
+        params = (*school_ids, ts(since), ts(until))
+        done: dict[int, set[str]] = {}
+        for incident_id, kind in await self._all(
+            "SELECT DISTINCT i.id, a.kind FROM actions a JOIN incidents i ON i.id = a.incident_id "
+            f"WHERE a.kind IN ('remind', 'delete') AND a.status = 'done' AND {scope}",
+            params,
+        ):
+            done.setdefault(incident_id, set()).add(kind)
+        alerted: dict[int, float | None] = {}
+        for incident_id, delivered in await self._all(
+            "WITH about(key, delivered) AS ("
+            " SELECT DISTINCT json_extract(b.value, '$.key'),"
+            "  CASE WHEN a.status = 'done' THEN a.updated_at END"
+            " FROM actions a, json_each(a.payload, '$.buttons') b"
+            " WHERE a.kind = 'alert' AND a.incident_id IS NOT NULL) "
+            "SELECT i.id, min(about.delivered) FROM incidents i JOIN about ON about.key = i.key "
+            f"WHERE {scope} GROUP BY i.id",
+            params,
+        ):
+            alerted[incident_id] = delivered
+        handled = {}
+        for incident_id in done.keys() | alerted.keys():
+            delivered = alerted.get(incident_id)
+            handled[incident_id] = Handling(
+                reminded="remind" in done.get(incident_id, ()),
+                deleted="delete" in done.get(incident_id, ()),
+                alerted=incident_id in alerted,
+                alerted_at=None if delivered is None else _dt(delivered),
+            )
+        return handled
+
+    async def audit_entries(
+        self,
+        *,
+        school_ids: Sequence[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        actions: Sequence[str] = (),
+        target: str | None = None,
+    ) -> list[AuditRow]:
+        """Audit entries, oldest first, narrowed by school, time [since, until), action and
+        target."""
+        conditions: list[str] = []
+        params: list[Any] = []
+        for column, values in (("school_id", school_ids), ("action", actions)):
+            if values:
+                conditions.append(f"{column} IN ({','.join('?' * len(values))})")
+                params.extend(values)
+        for sql, value in (("at >= ?", since), ("at < ?", until)):
+            if value is not None:
+                conditions.append(sql)
+                params.append(ts(value))
+        if target is not None:
+            conditions.append("target = ?")
+            params.append(target)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = await self._all(
+            "SELECT at, school_id, platform, actor_id, actor_name, action, target, outcome, "
+            f"detail FROM audit {where} ORDER BY at, id",
+            params,
+        )
+        return [AuditRow(_dt(r[0]), *r[1:]) for r in rows]
 
     # ---- retention and data subjects ----
 

@@ -322,6 +322,26 @@ ANONYMOUS = (
     "command again as yourself (turn off 'Remain anonymous' in your admin settings)."
 )
 NOT_A_SCHOOL_CHAT = "Please use this command in the class group chat it is about."
+INCIDENTS_USAGE = "Write /incidents, or /incidents 30 for the last 30 days (up to 366)."
+INCIDENT_USAGE = (
+    "Write /incident and the incident's number, e.g. /incident 42 (/incidents lists them)."
+)
+
+
+def no_incident(number: int) -> str:
+    return f"There is no incident #{number} at your school."
+
+
+def incidents_sent(count: int, pages: int, days: int) -> str:
+    period = f"the last {days} day{'s' * (days != 1)}"
+    if not count:
+        return f"No open incidents in {period}."
+    return (
+        f"{count} open incident{'s' * (count != 1)} in {period}: sent to you by direct message "
+        f"in {pages} message{'s' * (pages != 1)}, each incident with its buttons."
+    )
+
+
 UNKNOWN_ALERT = "This alert is no longer available; records are kept only for a limited time."
 
 
@@ -329,11 +349,14 @@ UNKNOWN_ALERT = "This alert is no longer available; records are kept only for a 
 
 COMMAND_HELP: dict[str, str] = {
     "close": "/close [reason]: close the chat (in an emergency, for admins)",
-    "reopen": "/reopen: open the chat again",
+    "reopen": "/reopen [reason]: open the chat again",
     "status": "/status: whether the chat is open, and who closed it",
     "rules": "/rules: the school's code of conduct for this chat",
     "privacy": "/privacy: what is kept about messages, and for how long",
     "help": "/help: this list",
+    "incidents": "/incidents [days]: every open incident of the school (the last 7 days unless "
+    "you say), each with its buttons, by direct message",
+    "incident": "/incident ID: one incident and its history",
 }
 
 

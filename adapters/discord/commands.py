@@ -27,8 +27,9 @@ def command_tree(client: discord.Client) -> app_commands.CommandTree[Any]:
         await run_command(interaction, CommandName.CLOSE, reason)
 
     @tree.command(name="reopen", description="Reopen this chat (SLT)")
-    async def reopen(interaction: discord.Interaction[Any]) -> None:
-        await run_command(interaction, CommandName.REOPEN, "")
+    @app_commands.describe(reason="Why the chat is reopened; kept for the term report")
+    async def reopen(interaction: discord.Interaction[Any], reason: str = "") -> None:
+        await run_command(interaction, CommandName.REOPEN, reason)
 
     @tree.command(name="status", description="Is this chat open, and who closed it (SLT, admins)")
     async def status(interaction: discord.Interaction[Any]) -> None:
@@ -46,7 +47,17 @@ def command_tree(client: discord.Client) -> app_commands.CommandTree[Any]:
     async def help_(interaction: discord.Interaction[Any]) -> None:
         await run_command(interaction, CommandName.HELP, "")
 
-    del close, reopen, status, rules, privacy, help_  # registered on the tree
+    @tree.command(name="incidents", description="Every open incident of the school (SLT)")
+    @app_commands.describe(days="How many days back (default 7)")
+    async def incidents(interaction: discord.Interaction[Any], days: int | None = None) -> None:
+        await run_command(interaction, CommandName.INCIDENTS, "" if days is None else str(days))
+
+    @tree.command(name="incident", description="One incident and its history (SLT)")
+    @app_commands.describe(number="The incident's number, as /incidents lists it")
+    async def incident(interaction: discord.Interaction[Any], number: int) -> None:
+        await run_command(interaction, CommandName.INCIDENT, str(number))
+
+    del close, reopen, status, rules, privacy, help_, incidents, incident  # on the tree
     return tree
 
 

@@ -14,6 +14,7 @@ history is read for the message before anything is sent.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from bot.model import (
     CloseChat,
     Delete,
     Delivery,
+    Digest,
     Notice,
     PermanentFailure,
     Remind,
@@ -88,6 +90,8 @@ class Deliverer:
                 return await self._welcome(action)
             case SettleAlert():
                 return await self._settle(action)
+            case Digest():
+                return await self._digest(action)
         raise PermanentFailure(f"the Discord adapter cannot deliver {type(action).__name__}")
 
     async def redeliver(self, action: Action, since: datetime) -> Delivery:
@@ -110,7 +114,7 @@ class Deliverer:
                 nudge = f"{_mention(action.user)} {action.nudge}"
                 if await self._has(channel, nudge, after) is not None:
                     return Delivery(path="nudge", note=note)
-            case Alert():
+            case Alert() | Digest():
                 found = await self._dm_has(action.recipient, action.text, after)
                 if found is not None:
                     return Delivery(path="dm", note=note, message=_where(found))
@@ -174,6 +178,23 @@ class Deliverer:
                 "server members (Privacy settings of the server)"
             )
         return Delivery(path="dm", message=_where(sent))
+
+    async def _digest(self, action: Digest) -> Delivery:
+        """The weekly digest, the report attached."""
+        report = discord.File(io.BytesIO(action.file.encode()), filename=action.file_name)
+        sent = await self._dm(
+            action.recipient,
+            action.text,
+            doing="sending the weekly digest",
+            nonce=nonce_of(action.key),
+            file=report,
+        )
+        if sent is None:
+            raise PermanentFailure(
+                f"SLT contact {action.recipient.label} does not accept direct messages from "
+                "server members (Privacy settings of the server)"
+            )
+        return Delivery(path="dm+file", message=_where(sent))
 
     async def _settle(self, action: SettleAlert) -> Delivery:
         """Edit the alert: the decision added, its buttons removed. Editing is idempotent."""
@@ -248,6 +269,7 @@ class Deliverer:
         doing: str,
         nonce: str,
         buttons: tuple[Button, ...] = (),
+        file: discord.File | None = None,
     ) -> discord.Message | None:
         """DM a user; None if they do not accept DMs from server members."""
         user_id = int(user.user_id)
@@ -257,7 +279,10 @@ class Deliverer:
             view = view_of(buttons) if buttons else discord.utils.MISSING
             try:
                 dm = await self.client.create_dm(discord.Object(user_id))
-                return await dm.send(text, view=view, allowed_mentions=_NOBODY, nonce=nonce)
+                attached = discord.utils.MISSING if file is None else file
+                return await dm.send(
+                    text, view=view, file=attached, allowed_mentions=_NOBODY, nonce=nonce
+                )
             except discord.Forbidden as exc:
                 if exc.code == CANNOT_DM:
                     self.no_dms.add(user_id)

@@ -31,6 +31,7 @@ from bot.model import (
     CloseChat,
     Delete,
     Delivery,
+    Digest,
     Notice,
     PermanentFailure,
     Remind,
@@ -184,6 +185,8 @@ class SlackDelivery:
                 return await self._reopen(action)
             case Delete():
                 return await self._delete(action)
+            case Digest():
+                return await self._digest(action)
 
     async def redeliver(self, action: Action, since: datetime) -> Delivery:
         """Deliver an action whose attempt begun at `since` went unanswered, unless its message
@@ -226,6 +229,20 @@ class SlackDelivery:
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
                 return None
+
+    async def _digest(self, action: Digest) -> Delivery:
+        """The weekly digest: the report uploaded into the direct message, the text with it
+        (files.getUploadURLExternal, the upload, files.completeUploadExternal)."""
+        dm = await self._open_dm(action.recipient.user_id, "send the weekly digest")
+        upload = self._bot.files_upload_v2(
+            channel=dm,
+            content=action.file.encode(),
+            filename=action.file_name,
+            title=action.file_name,
+            initial_comment=escape(action.text),
+        )
+        await call_api("send the weekly digest", upload)
+        return Delivery(path="dm+file")
 
     async def _open_dm(self, user: str, what: str) -> str:
         """The direct message channel with a user: opened once, then remembered (Slack keeps

@@ -17,6 +17,7 @@ from telegram import (
     ChatPermissions,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     ReplyParameters,
 )
@@ -32,6 +33,7 @@ from bot.model import (
     CloseChat,
     Delete,
     Delivery,
+    Digest,
     Notice,
     PermanentFailure,
     Remind,
@@ -65,6 +67,9 @@ SENDING = (
     "can_send_other_messages",
     "can_add_web_page_previews",
 )
+
+
+CAPTION_LIMIT = 1024  # characters of a document's caption
 
 
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup:
@@ -133,6 +138,8 @@ class Deliverer:
             return await self._reopen(action)
         if isinstance(action, SettleAlert):
             return await self._settle(action)
+        if isinstance(action, Digest):
+            return await self._digest(action)
         return await self._welcome(action)
 
     # ---- messages to people ------------------------------------------------------------
@@ -222,6 +229,24 @@ class Deliverer:
             if sent is None:
                 raise PermanentFailure(f"{who} has not started the bot; {self._onboarding(action)}")
         return Delivery(path="dm", message=f"{user_id}/{sent.message_id}")
+
+    async def _digest(self, action: Digest) -> Delivery:
+        """The weekly digest: its text as the caption of the attached report."""
+        who = f"SLT contact {action.recipient.label}"
+        user_id = _person_id(action.recipient)
+        if user_id is None:
+            raise PermanentFailure(f"{who}: {action.recipient.user_id!r} is not a Telegram user id")
+        document = InputFile(action.file.encode(), filename=action.file_name)
+        with delivery_errors(f"weekly digest to {who}"):
+            try:
+                sent = await self._bot.send_document(
+                    user_id, document, caption=action.text[:CAPTION_LIMIT]
+                )
+            except (tg.Forbidden, tg.BadRequest) as exc:
+                if _cannot_start_chat(exc):
+                    raise PermanentFailure(f"{who} has not started the bot") from None
+                raise
+        return Delivery(path="dm+file", message=f"{user_id}/{sent.message_id}")
 
     async def _settle(self, action: SettleAlert) -> Delivery:
         """Edit the alert: the decision added, and (no reply_markup) its buttons gone."""

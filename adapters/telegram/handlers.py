@@ -50,6 +50,8 @@ GROUP_COMMANDS = (
     CommandName.RULES,
     CommandName.PRIVACY,
     CommandName.HELP,
+    CommandName.INCIDENTS,
+    CommandName.INCIDENT,
 )
 # Telegram shows at most 200 characters in the notification that answers a button press.
 _ANSWER_LIMIT = 200

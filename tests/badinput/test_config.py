@@ -62,6 +62,9 @@ schools:
       quiet_hours:
         start: "21:00"
         end: "07:00"
+      weekly_digest:
+        day: friday
+        at: "16:00"
       timezone: Europe/London
       welcome: false
       learned: act
@@ -81,6 +84,7 @@ schools:
         discord: "222"
         slack: U0333
         local: slt-shah
+        digest: true
     dsl:
       - name: Mrs Cox
         telegram: 112
@@ -128,6 +132,9 @@ policy:
   quiet_hours:
     start: "21:00"
     end: "07:00"
+  weekly_digest:
+    day: monday
+    at: "08:00"
   timezone: Europe/London
   welcome: true
   learned: review

@@ -120,6 +120,7 @@ class FakeDiscord:
         self.nonce_window = NONCE_WINDOW
         self._nonces: dict[tuple[str, str], tuple[Message, float]] = {}  # (author, nonce)
         self.created_at: dict[str, float] = {}  # message id -> time.monotonic() it was created
+        self.attachments: dict[str, list[tuple[str, bytes]]] = {}  # message id -> (name, bytes)
         self.ids = build.Snowflakes()
         self.requests: list[Request] = []
         self.identifies: list[JSONDict] = []
@@ -523,8 +524,9 @@ class FakeDiscord:
         if not request.path.startswith("/api/v10/"):
             response: web.StreamResponse = await handler(request)
             return response
-        raw = await request.read()
-        body = json.loads(raw) if raw and request.content_type == "application/json" else None
+        json_body = request.content_type == "application/json"
+        raw = await request.read() if json_body else b""  # a multipart body is read by its handler
+        body = json.loads(raw) if raw else None
         path = request.path.removeprefix("/api/v10")
         recorded = Request(request.method, path, dict(request.query), body, dict(request.headers))
         async with self._recorded:
@@ -631,7 +633,17 @@ class FakeDiscord:
             return _unknown_channel()
         if channel["type"] == 1 and int(channel["recipients"][0]["id"]) in self.dm_blocked:
             return _json(build.api_error(CANNOT_DM, "Cannot send messages to this user"), 403)
-        body: JSONDict = await request.json()
+        files: list[tuple[str, bytes]] = []
+        if request.content_type == "multipart/form-data":  # a message with files attached
+            form = await request.post()
+            body = json.loads(str(form["payload_json"]))
+            files = [
+                (part.filename, part.file.read())
+                for name, part in form.items()
+                if name.startswith("files[") and isinstance(part, web.FileField)
+            ]
+        else:
+            body = await request.json()
         invalid = _invalid_message(body)
         if invalid:
             return _json(build.api_error(INVALID_FORM_BODY, f"Invalid Form Body: {invalid}"), 400)
@@ -651,6 +663,18 @@ class FakeDiscord:
             author_member=self.member_payload(guild_id, int(self.bot["id"])) if guild_id else None,
             components=body.get("components"),
         )
+        if files:
+            payload["attachments"] = [
+                {
+                    "id": str(number),
+                    "filename": name,
+                    "size": len(content),
+                    "url": f"https://cdn.discordapp.invalid/{number}/{name}",
+                    "proxy_url": f"https://media.discordapp.invalid/{number}/{name}",
+                }
+                for number, (name, content) in ((self.ids(), f) for f in files)
+            ]
+            self.attachments[str(payload["id"])] = files
         self.messages[channel_id].append(payload)
         self.created_at[str(payload["id"])] = time.monotonic()
         if nonce is not None:

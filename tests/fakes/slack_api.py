@@ -76,6 +76,17 @@ class _Failure:
     when: Callable[[Mapping[str, Any]], bool] | None
 
 
+@dataclass(frozen=True)
+class SharedFile:
+    """A file uploaded and completed into a conversation (files.completeUploadExternal)."""
+
+    channel: str
+    file_id: str
+    name: str
+    content: bytes
+    comment: str
+
+
 @dataclass
 class FakeSlack:
     """The fake server. `await start()`, point the adapter at `api_url`, `await close()`."""
@@ -91,6 +102,7 @@ class FakeSlack:
     faults: FaultPlan = field(default_factory=FaultPlan)
     posted_at: dict[str, float] = field(default_factory=dict)  # ts -> time.monotonic() posted
     events_lost: int = 0  # member messages whose every delivery attempt failed
+    files: list[SharedFile] = field(default_factory=list)  # files completed into a conversation
     retry_delays: tuple[float, ...] = RETRY_DELAYS
     ack_within: float = ACK_WITHIN
 
@@ -99,6 +111,8 @@ class FakeSlack:
         self._last_ts = 0.0
         self._envelopes = itertools.count(1)
         self._event_ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self._uploads: dict[str, tuple[str, bytes]] = {}  # file id -> (name, bytes so far)
         self._deliveries: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Condition()
         self._socket: web.WebSocketResponse | None = None
@@ -112,6 +126,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack-sdk reads some methods by GET
         app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/link", self._link)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -299,6 +314,13 @@ class FakeSlack:
             self.archived.add(channel)
         if method == "conversations.unarchive":
             self.archived.discard(channel)
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._file_ids):08d}"
+            self._uploads[file_id] = (str(params["filename"]), b"")
+            url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+            return {"ok": True, "upload_url": url, "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(params)
         if method == "auth.test":
             return {
                 "ok": True,
@@ -458,6 +480,27 @@ class FakeSlack:
         """A new message's ts: the time now in microseconds, always increasing, like Slack's."""
         self._last_ts = max(time.time(), self._last_ts + 0.000001)
         return f"{self._last_ts:.6f}"
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Where files.getUploadURLExternal sends the file's bytes."""
+        file_id = request.match_info["file_id"]
+        if file_id not in self._uploads:
+            return web.Response(status=404, text="no such upload")
+        self._uploads[file_id] = (self._uploads[file_id][0], await request.read())
+        return web.Response(text=f"OK - {len(self._uploads[file_id][1])}")
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        listed = json.loads(str(params.get("files") or "[]"))
+        done = []
+        for item in listed:
+            if item.get("id") not in self._uploads:
+                return {"ok": False, "error": "file_not_found"}
+            name, content = self._uploads.pop(item["id"])
+            channel = str(params.get("channel_id", ""))
+            comment = str(params.get("initial_comment", ""))
+            self.files.append(SharedFile(channel, item["id"], name, content, comment))
+            done.append({"id": item["id"], "title": item.get("title", name), "name": name})
+        return {"ok": True, "files": done}
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -112,6 +112,16 @@ class SentMessage:
     answered: bool = True  # False: the fault plan lost the answer after carrying it out
 
 
+@dataclass(frozen=True)
+class Document:
+    """A file the bot sent (sendDocument), with the call's other parameters."""
+
+    chat_id: int
+    file_name: str
+    content: bytes
+    params: dict[str, str]
+
+
 @dataclass
 class _Chat:
     info: JSONDict
@@ -167,6 +177,7 @@ class FakeTelegramApi:
         self.token = token
         self.faults = faults or FaultPlan()
         self.sent: list[SentMessage] = []
+        self.documents: list[Document] = []
         self.privacy_mode = privacy_mode
         # False: an older server that ignores ephemeral_message_parameters and posts publicly.
         self.ephemeral = ephemeral
@@ -344,7 +355,11 @@ class FakeTelegramApi:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         method = request.match_info["method"]
-        params = await _read_params(request)
+        files: dict[str, tuple[str, bytes]] = {}
+        params = await _read_params(request, files)
+        if method == "sendDocument" and "document" in files:
+            name, content = files["document"]
+            self.documents.append(Document(int(params["chat_id"]), name, content, params))
         self.calls.append(ApiCall(method, params))
         async with self._changed:
             self._changed.notify_all()
@@ -390,7 +405,7 @@ class FakeTelegramApi:
                 **json.loads(params["permissions"]),
             }
             return True
-        if method == "sendMessage":
+        if method in ("sendMessage", "sendDocument"):
             return self._sent_message(params)
         if method == "editMessageText":
             return self._edited_message(params)
@@ -500,8 +515,11 @@ class _Refused(Exception):
         self.error = error
 
 
-async def _read_params(request: web.Request) -> dict[str, str]:
-    """Form, multipart or JSON parameters, each value as the string sent on the wire."""
+async def _read_params(
+    request: web.Request, files: dict[str, tuple[str, bytes]] | None = None
+) -> dict[str, str]:
+    """Form, multipart or JSON parameters, each value as the string sent on the wire; files
+    uploaded go into `files` as (file name, content)."""
     params: dict[str, str] = {k: v for k, v in request.query.items()}
     if request.content_type == "application/json":
         body = await request.json()
@@ -514,4 +532,6 @@ async def _read_params(request: web.Request) -> dict[str, str]:
         for key, value in form.items():
             if isinstance(value, str):
                 params[key] = value
+            elif files is not None and isinstance(value, web.FileField):
+                files[key] = (value.filename, value.file.read())
     return params

@@ -3,18 +3,11 @@ network for nothing (every request Chromium makes goes to a recording proxy on l
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import threading
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-import pytest
 from matplotlib.image import imread
 
 from bot.config import load_config
@@ -24,91 +17,10 @@ from bot.whatsapp.parser import parse
 from bot.whatsapp_scan import judge
 from rules import RulesEngine
 from tests.cli.test_cli import SCHOOL
+from tests.reports.browser import RecordingProxy, open_in_chromium
 from tests.whatsapp.conftest import fixture_text
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Chromium's own background services, which are not the page's doing.
-CHROMIUMS_OWN = re.compile(r"\b(?:[\w-]+\.)*(?:google|googleapis|gstatic|gvt1|gvt2)\.com\b")
 STAFF_BLUE = np.array([0x1A, 0x73, 0xE8]) / 255  # the staff category's bars in the chart
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed (CI installs Debian's chromium package)")
-        pytest.skip("chromium is not installed: apt-get install chromium to run this test")
-    return CHROMIUM
-
-
-class RecordingProxy:
-    """A proxy on 127.0.0.1 that answers nothing and notes the first line of each request.
-    A connection that closes without a request (Chromium opens some ahead of need) is none."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.requests: list[str] = []
-        self._handlers: list[threading.Thread] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            handler = threading.Thread(target=self._read, args=(client,), daemon=True)
-            self._handlers.append(handler)
-            handler.start()
-
-    def _read(self, client: socket.socket) -> None:
-        with client:
-            client.settimeout(60)
-            try:
-                first = client.recv(4096).split(b"\r\n", 1)[0]
-            except OSError:
-                first = b"(a connection that sent nothing for a minute)"
-            if first:
-                self.requests.append(first.decode("latin-1"))
-
-    def page_requests(self) -> list[str]:
-        for handler in list(self._handlers):
-            handler.join(timeout=90)
-        return [r for r in self.requests if not CHROMIUMS_OWN.search(r)]
-
-
-@pytest.fixture
-def proxy() -> Iterator[RecordingProxy]:
-    recording = RecordingProxy()
-    yield recording
-    recording.server.close()
-
-
-def open_in_chromium(
-    browser: str, page: Path, proxy: RecordingProxy, *options: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-extensions",
-            f"--proxy-server=http://127.0.0.1:{proxy.port}",
-            "--proxy-bypass-list=<-loopback>",
-            "--hide-scrollbars",
-            *options,
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
 
 
 def write_report(path: Path, tmp_path: Path) -> None:

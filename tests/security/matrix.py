@@ -22,6 +22,7 @@ class Privileged:
     closed_by: str | None = None  # the chat is closed by this caller kind before the try
     effect: str | None = None  # what the platform shows when it succeeds: close/reopen/delete
     decides: str | None = None  # the incident's status once a button succeeds
+    about_incident: bool = False  # the command names an incident flagged before the try
 
 
 PRIVILEGED = (
@@ -59,6 +60,9 @@ PRIVILEGED = (
     Privileged("rules_command", "rules", command=CommandName.RULES),
     Privileged("privacy_command", "privacy", command=CommandName.PRIVACY),
     Privileged("help_command", "help", command=CommandName.HELP),
+    # SLT's view of incidents, with parents' names and words.
+    Privileged("incidents_command", "incidents", command=CommandName.INCIDENTS),
+    Privileged("incident_command", "incident", command=CommandName.INCIDENT, about_incident=True),
 )
 
 CALLERS = (

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 REFUSALS = (texts.NOT_ALLOWED, texts.ANONYMOUS)
 STATUS_ANSWER = "Incidents in the last 7 days"
 CHAT_STATE = "is open"  # what /status says of an open chat, to everyone allowed it
+INCIDENTS_ANSWER = "open incident"  # what /incidents says to SLT: how many, sent how
 
 
 @pytest.mark.parametrize(
@@ -32,17 +33,20 @@ async def test_only_the_allowed_succeed_and_every_refusal_is_audited(
         pytest.skip(f"not applicable: no {caller} caller on {world.platform}")
     allowed = may(caller, action)
     await world.set_closed(action.closed_by)
-    flagged = await world.flag() if action.button is not None else None
+    needs_incident = action.button is not None or action.about_incident
+    flagged = await world.flag() if needs_incident else None
     audited = len(await world.app.store.audit_log())
     mark = world.mark()
 
-    if flagged is not None:
+    if action.button is not None:
+        assert flagged is not None
         assert action.button in flagged.buttons, f"the alert has no {action.button} button"
         outcome = await world.press(caller, flagged.buttons[action.button])
         target = flagged.key
     else:
         assert action.command is not None
-        outcome = await world.command(caller, action.command)
+        number = await _number_of(world, flagged.key) if flagged else None
+        outcome = await world.command(caller, action.command, str(number or ""))
         target = world.chat
     await world.settle()
 
@@ -72,6 +76,16 @@ async def test_only_the_allowed_succeed_and_every_refusal_is_audited(
         assert (CHAT_STATE in outcome.reply) == allowed
         # Incidents, with parents' names, only for those who may see them.
         assert (STATUS_ANSWER in outcome.reply) == (allowed and caller in SEES_INCIDENTS)
+    if action.name == "incidents_command":
+        assert (INCIDENTS_ANSWER in outcome.reply) == allowed
+    if action.name == "incident_command":
+        assert flagged is not None
+        assert (f"#{await _number_of(world, flagged.key)} " in outcome.reply) == allowed
     if flagged is not None:
         [incident] = [i for i in await world.app.store.incidents() if i.key == flagged.key]
-        assert incident.status == (action.decides if allowed else "open")
+        assert incident.status == ((action.decides or "open") if allowed else "open")
+
+
+async def _number_of(world: World, key: str) -> int:
+    [incident] = [i for i in await world.app.store.incidents() if i.key == key]
+    return incident.id

@@ -32,11 +32,20 @@ async def test_the_commands_are_registered_in_the_server_at_start(
         "rules",
         "privacy",
         "help",
+        "incidents",
+        "incident",
     }
     # Discord's permission hint would hide the commands from SLT who are plain members.
     assert all(c.get("default_member_permissions") is None for c in sync.body)
     (close,) = [c for c in sync.body if c["name"] == "close"]
     assert [(o["name"], o.get("required", False)) for o in close["options"]] == [("reason", False)]
+    options = {
+        c["name"]: [(o["name"], o["type"], o.get("required", False)) for o in c["options"]]
+        for c in sync.body
+    }
+    assert options["reopen"] == [("reason", 3, False)]
+    assert options["incidents"] == [("days", 4, False)]  # an integer
+    assert options["incident"] == [("number", 4, True)]
 
 
 async def test_close_by_a_parent_is_refused_privately(world: World, bot: Running) -> None:

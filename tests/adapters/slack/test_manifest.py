@@ -48,6 +48,7 @@ def test_manifest_scopes_are_exactly_those_the_adapter_needs() -> None:
         "commands",
         "channels:manage",  # conversations.archive
         "groups:write",
+        "files:write",  # files.getUploadURLExternal, files.completeUploadExternal
     }
     assert set(scopes["user"]) == {"chat:write", "channels:write", "groups:write"}
     assert manifest()["features"]["app_home"]["messages_tab_enabled"] is True  # DMs are read
