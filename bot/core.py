@@ -1,5 +1,6 @@
 """The core as the adapters see it: the `EventSink` every platform feeds, and the fallbacks
-chosen when an action cannot be delivered. Nothing here raises back into an adapter."""
+chosen when an action cannot be delivered. Nothing here raises back into an adapter but
+`NotStored`, which tells it not to acknowledge a message."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from bot.model import (
     Welcome,
 )
 from bot.moderator import Moderator
-from bot.platform import Capability, LinksMessages, Platform
+from bot.platform import Capability, LinksMessages, NotStored, Platform
 from bot.policy import Policy, alert_recipients
 from bot.store import ActionRow, Store
 from bot.wellformed import well_formed
@@ -82,6 +83,8 @@ class Core:
     async def on_message(self, message: ChatMessage) -> None:
         try:
             await self.moderator.on_message(well_formed(message))
+        except NotStored:
+            raise  # the adapter must not acknowledge it (already said at ERROR)
         except Exception:
             # Never the text: only where it came from.
             log.exception(
