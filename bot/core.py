@@ -32,7 +32,7 @@ from bot.model import (
 )
 from bot.moderator import Moderator
 from bot.platform import Capability, LinksMessages, NotStored, Platform
-from bot.policy import Policy, alert_recipients
+from bot.policy import Policy, alert_elsewhere, alert_recipients
 from bot.store import ActionRow, Store
 from bot.wellformed import well_formed
 from rules import RulesEngine
@@ -185,27 +185,24 @@ class Core:
         self._wake_outbox()
 
     def _alert_elsewhere(self, alert: Alert) -> list[Action]:
-        """The same alert to the same person on another platform they use, tried once."""
+        """The same alert to the same person on another platform they use, tried once. Its
+        text was built to fit there too (bot/policy.py)."""
         if alert.key.endswith("-x"):
             return []
         school = self._config.school_for_chat(alert.chat.platform, alert.chat.chat_id)
         if school is None:
             return []
-        for contact in (*school.slt, *school.fallback):
-            if contact.id_on(alert.recipient.platform) != alert.recipient.user_id:
-                continue
-            for platform in self._platforms:
-                user_id = contact.id_on(platform)
-                if platform != alert.recipient.platform and user_id:
-                    return [
-                        Alert(
-                            key=f"{alert.key}-x",
-                            chat=alert.chat,
-                            recipient=UserRef(platform, user_id, contact.name),
-                            incident_key=alert.incident_key,
-                            text=alert.text,
-                            buttons=alert.buttons,
-                            urgent=alert.urgent,
-                        )
-                    ]
-        return []
+        recipient = alert_elsewhere(school, alert.recipient, list(self._platforms))
+        if recipient is None:
+            return []
+        return [
+            Alert(
+                key=f"{alert.key}-x",
+                chat=alert.chat,
+                recipient=recipient,
+                incident_key=alert.incident_key,
+                text=alert.text,
+                buttons=alert.buttons,
+                urgent=alert.urgent,
+            )
+        ]
