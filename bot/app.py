@@ -35,7 +35,7 @@ from bot.outbox import Outbox
 from bot.platform import Platform, PlatformSetupError
 from bot.runlock import RunLock
 from bot.store import STORAGE_FAULTS, DatabaseGone, Store
-from rules import RulesEngine
+from learned import Detector
 
 # The demo drives the local platform through here: this module alone names adapters.
 __all__ = ["App", "LocalPlatform", "Seen", "build_platforms", "telegram_links"]
@@ -83,7 +83,7 @@ class App:
         platforms: Sequence[Platform],
         *,
         clock: Clock | None = None,
-        engine: RulesEngine | None = None,
+        detector: Detector | None = None,
         rng: random.Random | None = None,
         create_database: bool = True,
     ) -> None:
@@ -111,7 +111,7 @@ class App:
         self.core = Core(
             config,
             self.store,
-            engine or RulesEngine(),
+            detector or Detector.shipped(),
             self.clock,
             self.platforms,
             self.outbox.wake,

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, BinaryIO, NoReturn, TypeVar
 
 from bot.backup import BackupError, backup
 from bot.clock import first_of
-from bot.config import Config, ConfigError, School, load_config, warnings
+from bot.config import Config, ConfigError, LearnedUse, School, load_config, warnings
 from bot.platform import PlatformSetupError
 from bot.runlock import AlreadyRunning
 from bot.store import DatabaseGone, DatabaseMissing, NewerDatabaseError, Session, Store
 
 if TYPE_CHECKING:
     from bot.whatsapp_scan import Judged
+    from learned import Detector
 
 T = TypeVar("T")
 
@@ -142,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--db", metavar="FILE", help="database for --record (default: the config's)")
     scan.add_argument("--chat", metavar="NAME", help="the chat's name (default: from the export)")
+    scan.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="the rules core alone, without the learned second opinion (faster)",
+    )
     scan.add_argument(
         "input",
         metavar="INPUT",
@@ -302,6 +308,17 @@ def _demo(args: argparse.Namespace) -> int:
 # ---- scan and check-config ----
 
 
+def _detector(args: argparse.Namespace, config: Config, school: School) -> Detector:
+    """Both stages, unless `--rules-only` or the school turned the learned stage off."""
+    from learned import Detector, ModelFileError
+
+    off = config.settings_for(school).learned is LearnedUse.OFF
+    try:
+        return Detector.shipped(rules_only=args.rules_only or off)
+    except ModelFileError as exc:
+        raise CliError(f"{exc} (reinstall schoolgate, or use --rules-only)") from None
+
+
 def _scan(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -314,7 +331,6 @@ def _scan(args: argparse.Namespace) -> int:
         write_jsonl,
         write_table,
     )
-    from rules import RulesEngine
 
     config = load_config(args.config)
     try:
@@ -336,7 +352,7 @@ def _scan(args: argparse.Namespace) -> int:
     except UnicodeDecodeError as exc:
         raise CliError(f"{source}: cannot read: {exc}") from None
     items, problems = read_items(io.StringIO(text), source)
-    results = scan(items, school, RulesEngine())
+    results = scan(items, school, _detector(args, config, school))
     if args.format == "table":
         write_table(results, Console())
     else:
@@ -400,7 +416,6 @@ def _scan_whatsapp(args: argparse.Namespace, config: Config, school: School, giv
     )
     from bot.whatsapp.parser import NotAnExport, parse
     from bot.whatsapp_scan import judge, notes, write_jsonl, write_table
-    from rules import RulesEngine
 
     source = given.source
     if args.format == "html" and not args.out:
@@ -425,7 +440,7 @@ def _scan_whatsapp(args: argparse.Namespace, config: Config, school: School, giv
     if args.record and not (args.chat or chat.name):
         raise CliError(f"{source}: the export does not name its chat; give --chat NAME to record")
     chat_name = args.chat or chat.name or Path(source).stem
-    judged = judge(chat, school, RulesEngine(), progress=Console(stderr=True))
+    judged = judge(chat, school, _detector(args, config, school), progress=Console(stderr=True))
     if args.record:
         database = Path(args.db or config.storage.path)
         stored, before = asyncio.run(_record(judged, database, config, school, chat_name))

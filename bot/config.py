@@ -17,6 +17,7 @@ import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
@@ -228,6 +229,14 @@ class Escalation(_Model):
 _ALL = tuple(Category)
 
 
+class LearnedUse(StrEnum):
+    """How flags of the learned stage alone (the rules core found nothing) are acted on."""
+
+    REVIEW = "review"  # below its confident threshold: SLT review it, the parent hears nothing
+    ACT = "act"  # like the rules core's flags: the parent is reminded as the policy says
+    OFF = "off"  # the rules core alone
+
+
 class PolicySettings(_Model):
     """How a verdict becomes actions. Medium and high severity always alert SLT."""
 
@@ -240,6 +249,7 @@ class PolicySettings(_Model):
     quiet_hours: QuietHours | None = None
     timezone: str = "Europe/London"  # for quiet hours and the times shown in messages
     welcome: bool = True  # welcome new members with the code and an acknowledge button
+    learned: LearnedUse = LearnedUse.REVIEW
 
     @field_validator("timezone")
     @classmethod
@@ -253,6 +263,12 @@ class PolicySettings(_Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @field_validator("learned", mode="before")
+    @classmethod
+    def _off_unquoted(cls, value: object) -> object:
+        # YAML reads an unquoted `off` as false.
+        return LearnedUse.OFF if value is False else value
 
 
 class StorageSettings(_Model):

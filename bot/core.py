@@ -35,7 +35,7 @@ from bot.platform import Capability, LinksMessages, NotStored, Platform
 from bot.policy import Policy, alert_elsewhere, alert_recipients
 from bot.store import ActionRow, Store
 from bot.wellformed import well_formed
-from rules import RulesEngine
+from learned import Detector
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class Core:
         self,
         config: Config,
         store: Store,
-        engine: RulesEngine,
+        detector: Detector,
         clock: Clock,
         platforms: Mapping[str, Platform],
         wake_outbox: Callable[[], None],
@@ -60,7 +60,7 @@ class Core:
         self.moderator = Moderator(
             config,
             store,
-            engine,
+            detector,
             clock,
             Policy(config, lambda: list(platforms)),
             self.capabilities,

@@ -17,13 +17,14 @@ from typing import Any
 
 from bot import digest
 from bot.clock import Clock
-from bot.config import Config, School
+from bot.config import Config, LearnedUse, School
 from bot.model import ChatMessage, ChatRef
 from bot.platform import Capability, NotStored
 from bot.policy import Policy
 from bot.store import STORAGE_FAULTS, NewIncident, Store
 from bot.unstored import Unstored, UnstoredMessages
-from rules import RulesEngine, SchoolProfile, StaffMember
+from learned import Detector
+from rules import SchoolProfile, StaffMember
 from rules.custom import CustomRule
 from rules.model import Finding, Verdict
 
@@ -72,7 +73,7 @@ class Moderator:
         self,
         config: Config,
         store: Store,
-        engine: RulesEngine,
+        detector: Detector,
         clock: Clock,
         policy: Policy,
         capabilities: Callable[[ChatRef], frozenset[Capability]],
@@ -81,7 +82,7 @@ class Moderator:
     ) -> None:
         self._config = config
         self._store = store
-        self._engine = engine
+        self._detector = detector
         self._clock = clock
         self._policy = policy
         self._capabilities = capabilities
@@ -96,7 +97,8 @@ class Moderator:
         self._uncounted = 0  # clean messages not counted since counting last worked
 
     def evaluate(self, school: School, text: str) -> Verdict:
-        return self._engine.evaluate(text, self._profiles[school.id])
+        learned = self._config.settings_for(school).learned is not LearnedUse.OFF
+        return self._detector.evaluate(text, self._profiles[school.id], learned=learned)
 
     async def settle(self) -> None:
         """Wait for the messages still being checked to be judged and recorded."""

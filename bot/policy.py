@@ -4,6 +4,10 @@ First low-severity breach: a private reminder. Medium or high severity, or a rep
 window: reminder plus an SLT alert with the history. Threats and discrimination (the `urgent`
 categories), or many repeats: an urgent alert at once. Deleting only where the school enables it
 and the platform can. Offences older than the window no longer count.
+
+A flag of the learned stage alone below its confident threshold (`verdict.review`) asks SLT to
+review the message and does nothing else: no reminder, no deletion, not urgent. A school may
+have such flags acted on like any other (`policy.learned: act`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot import texts
-from bot.config import Config, PolicySettings, School
+from bot.config import Config, LearnedUse, PolicySettings, School
 from bot.model import Action, Alert, Button, ButtonAction, ChatMessage, Delete, Remind, UserRef
 from bot.platform import Capability
 from bot.store import IncidentRow
@@ -47,22 +51,29 @@ def decide(
     categories = set(verdict.categories)
     severity = verdict.severity or Severity.LOW
     escalation = settings.escalation
-    urgent = bool(categories & set(settings.urgent)) or offence_number >= escalation.urgent_after
-    alert = urgent or (
-        bool(categories & set(settings.alert))
-        and (severity.rank >= Severity.MEDIUM.rank or offence_number >= escalation.alert_after)
+    review = verdict.review and settings.learned is LearnedUse.REVIEW
+    urgent = not review and (
+        bool(categories & set(settings.urgent)) or offence_number >= escalation.urgent_after
+    )
+    alert = (
+        review
+        or urgent
+        or (
+            bool(categories & set(settings.alert))
+            and (severity.rank >= Severity.MEDIUM.rank or offence_number >= escalation.alert_after)
+        )
     )
     hold_until = None
     quiet = settings.quiet_hours
-    if alert and not urgent and severity is Severity.LOW and quiet is not None:
+    if alert and not urgent and (severity is Severity.LOW or review) and quiet is not None:
         local = now.astimezone(settings.zone)
         if quiet.contains(local):
             hold_until = quiet.next_end(local)
     return Decision(
-        remind=bool(categories & set(settings.remind)),
+        remind=not review and bool(categories & set(settings.remind)),
         alert=alert,
         urgent=urgent,
-        delete=can_delete and bool(categories & set(settings.delete)),
+        delete=not review and can_delete and bool(categories & set(settings.delete)),
         hold_until=hold_until,
     )
 
@@ -195,6 +206,7 @@ class Policy:
                     history=history,
                     urgent=decision.urgent,
                     deleting=decision.delete,
+                    review=verdict.review and not decision.remind,
                     link=link,
                     limit=limit,
                 )

@@ -15,7 +15,7 @@ from bot.config import Config, School
 from bot.moderator import build_profile
 from bot.whatsapp.archive import is_zip
 from bot.whatsapp.parser import clean, header
-from rules import RulesEngine
+from learned import Evaluator
 from rules.model import Verdict
 
 
@@ -108,11 +108,11 @@ def verdict_fields(verdict: Verdict) -> dict[str, Any]:
 
 
 def scan(
-    items: Iterable[Item], school: School, engine: RulesEngine
+    items: Iterable[Item], school: School, detector: Evaluator
 ) -> Iterator[tuple[Item, Verdict]]:
     profile = build_profile(school)
     for item in items:
-        yield item, engine.evaluate(item.text, profile)
+        yield item, detector.evaluate(item.text, profile)
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder for every line, not one per line

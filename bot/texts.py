@@ -175,6 +175,12 @@ def nudge(name: str) -> str:
     return f"{who}there is a private note for you about a recent message in this group."
 
 
+REVIEW_NOTE = (
+    "For review: only the learned model flagged this message, and it is not sure enough to act "
+    "alone, so nothing was sent to the parent. Dismiss it if it is not a breach."
+)
+
+
 def alert(
     *,
     school: School,
@@ -192,6 +198,7 @@ def alert(
     history: Sequence[IncidentRow],
     urgent: bool,
     deleting: bool,
+    review: bool = False,
     link: str | None = None,
     limit: int = 4096,
 ) -> str:
@@ -220,6 +227,8 @@ def alert(
         lines.append(f"History: no other offence in {window_days} days.")
     if deleting:
         lines.append("The message is being deleted automatically, as the school's policy asks.")
+    if review:
+        lines.append(REVIEW_NOTE)
     others = len("\n".join(lines)) + len("Message: \u201c\u2026\u201d")
     room = max(0, min(MAX_QUOTE, limit - DECISION_ROOM - others))
     quoted = text if len(text) <= room else text[:room] + "\u2026"

@@ -1,5 +1,6 @@
-"""`schoolgate scan` of a WhatsApp export: every entry judged by the rules core, written as JSON
-lines or a table, and the flagged ones recorded as incidents of a `whatsapp` chat."""
+"""`schoolgate scan` of a WhatsApp export: every entry judged by both detection stages (or the
+rules core alone), written as JSON lines or a table, and the flagged ones recorded as incidents
+of a `whatsapp` chat."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from bot.moderator import build_profile, finding_data, new_key
 from bot.scan import excerpt, verdict_fields, write_rows
 from bot.store import NewIncident, Store
 from bot.whatsapp.parser import Chat, Entry
-from rules import RulesEngine, SchoolProfile
+from learned import Evaluator
+from rules import SchoolProfile
 from rules.model import Verdict
 
 PLATFORM = "whatsapp"
@@ -49,12 +51,12 @@ class Judged:
 def judge(
     chat: Chat,
     school: School,
-    engine: RulesEngine,
+    detector: Evaluator,
     *,
     processes: int | None = None,
     progress: Console | None = None,
 ) -> list[Judged]:
-    """Every entry with the rules core's verdict on what its author wrote. A large export is
+    """Every entry with the verdict on what its author wrote. A large export is
     shared among `processes` (default: one per core); `progress` shows a bar on that console
     when the export is large and the console is a terminal."""
     profile = build_profile(school)
@@ -65,7 +67,7 @@ def judge(
     workers = (processes or os.cpu_count() or 1) if large else 1
     bar = progress is not None and progress.is_terminal and large
     with (
-        _evaluator(engine, profile, workers) as evaluate,
+        _evaluator(detector, profile, workers) as evaluate,
         Progress(console=progress, transient=True, disable=not bar) as shown,
     ):
         task = shown.add_task("Checking messages", total=len(todo))
@@ -76,18 +78,18 @@ def judge(
 
 
 Evaluate = Callable[[list[tuple[int, str]]], Iterator[tuple[int, Verdict]]]
-# The engine and profile a forked worker inherits: built once in the parent, not pickled.
-_WORKER: tuple[RulesEngine, SchoolProfile] | None = None
+# The detector and profile a forked worker inherits: built once in the parent, not pickled.
+_WORKER: tuple[Evaluator, SchoolProfile] | None = None
 
 
 @contextmanager
-def _evaluator(engine: RulesEngine, profile: SchoolProfile, workers: int) -> Iterator[Evaluate]:
+def _evaluator(detector: Evaluator, profile: SchoolProfile, workers: int) -> Iterator[Evaluate]:
     """Judges (index, text) pairs in order, in this process or shared among `workers`."""
     global _WORKER
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield lambda work: ((index, engine.evaluate(text, profile)) for index, text in work)
+        yield lambda work: ((index, detector.evaluate(text, profile)) for index, text in work)
         return
-    _WORKER = (engine, profile)
+    _WORKER = (detector, profile)
     try:
         # The workers fork here, before the progress bar starts a thread.
         with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -105,8 +107,8 @@ def _chunks(work: list[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
 
 def _evaluate_chunk(chunk: list[tuple[int, str]]) -> list[tuple[int, Verdict]]:
     assert _WORKER is not None
-    engine, profile = _WORKER
-    return [(index, engine.evaluate(text, profile)) for index, text in chunk]
+    detector, profile = _WORKER
+    return [(index, detector.evaluate(text, profile)) for index, text in chunk]
 
 
 # ---- output ----

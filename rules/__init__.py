@@ -6,8 +6,10 @@ from rules.model import (
     Category,
     Clause,
     Finding,
+    Named,
     Severity,
     Span,
+    Stage,
     Verdict,
 )
 from rules.profile import SchoolProfile
@@ -18,10 +20,12 @@ __all__ = [
     "Category",
     "Clause",
     "Finding",
+    "Named",
     "RulesEngine",
     "SchoolProfile",
     "Severity",
     "Span",
     "StaffMember",
+    "Stage",
     "Verdict",
 ]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from rules.context import Context, build_context
 from rules.lexicon import About, Mode, Rule, alternation, load_lexicon, normaliser
 from rules.matching import Hit, phrase_hits, private_hits, term_hits
-from rules.model import DEFAULT_CLAUSE, Category, Finding, Severity, Verdict
+from rules.model import DEFAULT_CLAUSE, Category, Finding, Named, Severity, Verdict
 from rules.normalise import tokenise
 from rules.profile import Mention, SchoolProfile
 from rules.targets import Aim
@@ -86,8 +86,8 @@ class RulesEngine:
             ):
                 continue  # criticism, reported as naming a member of staff or a pupil negatively
             findings.append(_finding(ctx, hit))
-        staff_named = tuple(dict.fromkeys(s for m in mentions for s in m.staff_ids))
-        return Verdict(_dedupe(findings), staff_named)
+        named = tuple(Named(doc.span(m.start, m.end), m.staff_ids, m.pupil) for m in mentions)
+        return Verdict(_dedupe(findings), named)
 
 
 def _finding(ctx: Context, hit: Hit) -> Finding:

@@ -67,6 +67,13 @@ DEFAULT_CLAUSE: dict[Category, Clause] = {
 }
 
 
+class Stage(StrEnum):
+    """Which detection stage made a finding."""
+
+    RULES = "rules"  # the rules core: phrases and patterns, explainable word by word
+    LEARNED = "learned"  # the learned second opinion (the `learned` package)
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """A half-open range [start, end) of the ORIGINAL text, and the text it quotes."""
@@ -89,6 +96,8 @@ class Finding:
     # For a finding about a named person: the category of what was said about them (abuse,
     # private details, ...). None for any other finding.
     cause: Category | None = None
+    stage: Stage = Stage.RULES
+    confidence: float | None = None  # the learned stage's probability; None for rules
 
     @property
     def said(self) -> str:
@@ -98,10 +107,28 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Named:
+    """A roster person the message names, whether or not negatively: where, and who (a
+    mention may fit two members of staff: "Mrs Smith")."""
+
+    span: Span
+    staff_ids: tuple[str, ...] = ()
+    pupil: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     findings: tuple[Finding, ...] = field(default=())
-    # Roster people mentioned at all, whether or not negatively (for context, never flagged alone).
-    mentioned_staff: tuple[str, ...] = field(default=())
+    # Roster people named at all, in text order (for context and for the learned stage, which
+    # reads names as placeholders; never flagged alone).
+    named: tuple[Named, ...] = field(default=())
+    # Flagged by the learned stage alone, below the confidence at which it acts: SLT are asked
+    # to review the message; the parent is not reminded (unless the school chose otherwise).
+    review: bool = False
+
+    @property
+    def mentioned_staff(self) -> tuple[str, ...]:
+        return _unique(s for n in self.named for s in n.staff_ids)
 
     @property
     def flagged(self) -> bool:

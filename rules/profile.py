@@ -284,6 +284,8 @@ class SchoolProfile:
             # In lower case from someone who otherwise writes names with capitals, a surname
             # is probably the everyday word it also is ("a carter", "the turner prize").
             return capital or not _writes_capitals(doc)
+        if self._paired(doc, tokens, i, end, lex):
+            return True
         person = after in names.person_after or possessive
         if capital:
             return person or not _sentence_start(doc, tokens, i)
@@ -294,6 +296,36 @@ class SchoolProfile:
         if possessive:
             return _next_word(doc, tokens, end + 1) in names.person_owns
         return after in names.person_acts
+
+    def _paired(
+        self, doc: Normalised, tokens: Sequence[Token], i: int, end: int, lex: Lexicon
+    ) -> bool:
+        """Two of the school's staff surnames joined by "and", then what a person does: "marsh
+        and king knew for weeks" names both, however everyday the words ("the marsh and the
+        king" has no such verb; "king and queen of the castle" no second surname)."""
+        acts = lex.names.person_after | {"both"}
+
+        def surname(k: int) -> bool:
+            names = self._index.get(tokens[k].text, ())
+            return any(n.kind is Kind.SURNAME and len(n.words) == 1 for n in names)
+
+        if (
+            end + 2 < len(tokens)
+            and tokens[end + 1].text == "and"
+            and _adjacent(doc, tokens, end)
+            and _adjacent(doc, tokens, end + 1)
+            and surname(end + 2)
+        ):
+            return _next_word(doc, tokens, end + 2) in acts
+        if (
+            i >= 2
+            and tokens[i - 1].text == "and"
+            and _adjacent(doc, tokens, i - 2)
+            and _adjacent(doc, tokens, i - 1)
+            and surname(i - 2)
+        ):
+            return _next_word(doc, tokens, end) in acts
+        return False
 
     def _misspelt_at(
         self, doc: Normalised, tokens: Sequence[Token], i: int, lex: Lexicon

@@ -64,6 +64,7 @@ schools:
         end: "07:00"
       timezone: Europe/London
       welcome: false
+      learned: act
     staff:
       - id: carter
         title: Mr
@@ -127,6 +128,7 @@ policy:
     end: "07:00"
   timezone: Europe/London
   welcome: true
+  learned: review
 outbox:
   delivery_timeout: 60
   retry_delay: 1

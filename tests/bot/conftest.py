@@ -16,6 +16,7 @@ from bot.clock import ManualClock
 from bot.config import Config, parse_config
 from bot.migrations import MIGRATIONS
 from bot.model import UserRef
+from learned import Detector
 from rules import RulesEngine
 
 SCHOOL = """
@@ -66,8 +67,10 @@ def make_config(tmp_path: Path, extra: str = "", db: str = "bot.sqlite3") -> Con
 
 
 @pytest.fixture(scope="session")
-def engine() -> RulesEngine:
-    return RulesEngine()
+def detector() -> Detector:
+    """The rules core alone: these tests are about the bot, and say exactly what they flag
+    (the learned stage's place in the bot is tested in tests/learned)."""
+    return Detector(RulesEngine(), None)
 
 
 @pytest.fixture
@@ -84,7 +87,7 @@ StartApp = Callable[..., AbstractAsyncContextManager[tuple[App, LocalPlatform]]]
 
 
 @pytest.fixture
-def running(engine: RulesEngine, clock: ManualClock) -> StartApp:
+def running(detector: Detector, clock: ManualClock) -> StartApp:
     """`async with running(config) as (app, local):` a started App on a local platform."""
 
     @asynccontextmanager
@@ -92,7 +95,7 @@ def running(engine: RulesEngine, clock: ManualClock) -> StartApp:
         config: Config, local: LocalPlatform | None = None
     ) -> AsyncIterator[tuple[App, LocalPlatform]]:
         platform = local or LocalPlatform(clock=clock)
-        async with App(config, [platform], clock=clock, engine=engine) as app:
+        async with App(config, [platform], clock=clock, detector=detector) as app:
             yield app, platform
 
     return start

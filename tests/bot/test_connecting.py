@@ -18,7 +18,7 @@ from bot.clock import ManualClock
 from bot.config import Config
 from bot.logs import protect_logs
 from bot.platform import PlatformSetupError
-from rules import RulesEngine
+from learned import Detector
 from tests.bot.conftest import CHAT, PARENT, SLT, STAFF, StartApp, make_config, private
 
 
@@ -31,7 +31,7 @@ async def test_a_platform_down_at_start_keeps_its_actions_until_it_connects(
     slow_retries: Config,
     clock: ManualClock,
     running: StartApp,
-    engine: RulesEngine,
+    detector: Detector,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     first = LocalPlatform(clock=clock)
@@ -42,7 +42,7 @@ async def test_a_platform_down_at_start_keeps_its_actions_until_it_connects(
 
     second = LocalPlatform(clock=clock)
     second.refuse_starts(10_000)  # still no network when the bot starts again
-    app = App(slow_retries, [second], clock=clock, engine=engine, rng=random.Random(3))
+    app = App(slow_retries, [second], clock=clock, detector=detector, rng=random.Random(3))
     async with app:  # starts, rather than exiting with the first error
         health = await app.health()
         assert health["status"] == "connecting"
@@ -82,21 +82,21 @@ async def test_a_platform_down_at_start_keeps_its_actions_until_it_connects(
 
 
 async def test_a_refused_setting_stops_the_start_with_the_platforms_message(
-    config: Config, clock: ManualClock, engine: RulesEngine
+    config: Config, clock: ManualClock, detector: Detector
 ) -> None:
     local = LocalPlatform(clock=clock)
     local.refuse_starts(1, PlatformSetupError("the token was rejected: copy it again"))
-    app = App(config, [local], clock=clock, engine=engine)
+    app = App(config, [local], clock=clock, detector=detector)
     with pytest.raises(PlatformSetupError, match="copy it again"):
         await app.start()
 
 
 async def test_a_refusal_after_the_network_comes_back_is_reported(
-    config: Config, clock: ManualClock, engine: RulesEngine
+    config: Config, clock: ManualClock, detector: Detector
 ) -> None:
     local = LocalPlatform(clock=clock)
     local.refuse_starts(1)
-    async with App(config, [local], clock=clock, engine=engine) as app:
+    async with App(config, [local], clock=clock, detector=detector) as app:
         local.refuse_starts(1, PlatformSetupError("the token was rejected: copy it again"))
         clock.advance(5)
         refusal = await app.fatal()
@@ -105,12 +105,12 @@ async def test_a_refusal_after_the_network_comes_back_is_reported(
 
 
 async def test_the_health_report_never_shows_a_secret_from_an_error(
-    config: Config, clock: ManualClock, engine: RulesEngine
+    config: Config, clock: ManualClock, detector: Detector
 ) -> None:
     token = "4242:health-report-secret"
     protect_logs([token])
     local = LocalPlatform(clock=clock)
     local.refuse_starts(1, ConnectionError(f"cannot reach https://api.example/bot{token}/getMe"))
-    async with App(config, [local], clock=clock, engine=engine) as app:
+    async with App(config, [local], clock=clock, detector=detector) as app:
         error = (await app.health())["platforms"]["local"]["error"]
     assert error == "ConnectionError: cannot reach https://api.example/bot[secret]/getMe"

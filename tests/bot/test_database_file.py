@@ -17,7 +17,7 @@ from bot.clock import ManualClock
 from bot.config import Config
 from bot.platform import NotStored
 from bot.store import DatabaseGone, DatabaseMissing
-from rules import RulesEngine
+from learned import Detector
 from tests.bot.conftest import ABUSIVE, CHAT, OTHER_PARENT, PARENT, STAFF, StartApp
 
 # A safety net so that a broken test fails instead of hanging; never a measure of speed.
@@ -82,9 +82,9 @@ async def test_a_database_replaced_while_idle_is_found_within_seconds(
 
 
 async def test_an_app_told_not_to_create_a_database_does_not(
-    config: Config, engine: RulesEngine
+    config: Config, detector: Detector
 ) -> None:
-    app = App(config, [], engine=engine, create_database=False)
+    app = App(config, [], detector=detector, create_database=False)
     with pytest.raises(DatabaseMissing, match="no database here"):
         await app.start()
     assert not is_file(Path(config.storage.path))

@@ -12,7 +12,7 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.model import Alert, Notice, PermanentFailure, Remind, RetryAfter
-from rules import RulesEngine
+from learned import Detector
 from tests.bot.conftest import ABUSIVE, CHAT, PARENT, SLT, STAFF, THREAT, StartApp, private
 
 
@@ -39,11 +39,11 @@ async def test_retry_after_is_honoured_and_the_alert_delivered_once(
 
 
 async def test_transient_errors_back_off_exponentially_with_jitter(
-    config: Config, clock: ManualClock, engine: RulesEngine
+    config: Config, clock: ManualClock, detector: Detector
 ) -> None:
     local = LocalPlatform(clock=clock)
     local.fail(ConnectionResetError("connection reset"), kind=Remind, times=3)
-    async with App(config, [local], clock=clock, engine=engine, rng=random.Random(7)) as app:
+    async with App(config, [local], clock=clock, detector=detector, rng=random.Random(7)) as app:
         await local.send(CHAT, PARENT, STAFF)
         await app.drain()
         gaps = []

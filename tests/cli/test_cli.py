@@ -35,6 +35,7 @@ SECOND_SCHOOL = """\
 """
 STAFF = "Mr Carter is useless and should be sacked"
 THREAT = "She'd better watch her back at pickup tomorrow"
+VEILED = "be a shame if her car got a few scratches"
 MESSAGES: list[dict[str, object]] = [
     {"id": "m1", "text": "Is it swimming on Tuesday this week?", "lang": "en"},
     {"id": 2, "text": STAFF},
@@ -84,6 +85,21 @@ def test_scan_jsonl(config_file: Path, messages: Path, capsys: pytest.CaptureFix
     assert rows[1]["clauses"]
     assert rows[2]["categories"] == ["threat"]
     assert rows[2]["severity"] == "high"
+
+
+def test_scan_asks_the_learned_stage_unless_rules_only(
+    config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    veiled = tmp_path / "veiled.jsonl"  # no phrase of the rules core: the model's call alone
+    veiled.write_text(json.dumps({"id": 1, "text": VEILED}) + "\n", "utf-8")
+    code, out, _ = run(["scan", "--config", str(config_file), str(veiled)], capsys)
+    assert code == 0
+    both = json.loads(out)
+    assert both["flagged"]
+    assert "learned model" in " ".join(both["reasons"])
+    code, out, _ = run(["scan", "--config", str(config_file), "--rules-only", str(veiled)], capsys)
+    assert code == 0
+    assert not json.loads(out)["flagged"]
 
 
 def test_scan_reads_standard_input(

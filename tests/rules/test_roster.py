@@ -249,3 +249,24 @@ def test_a_first_name_names_staff_only_with_where_they_work(
         ],
     )
     assert mentioned(engine, school, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "staff"),
+    [
+        ("marsh and king knew for weeks and did nowt", ("marsh", "king")),
+        ("marsh and king both knew", ("marsh", "king")),
+        ("king and marsh said nothing", ("king", "marsh")),
+        ("if king speaks to my lad like that again", ("king",)),
+        ("the marsh was flooded again", ()),
+        ("the marsh and the king", ()),
+        ("walked by the marsh and king of the castle", ()),
+        ("king of the castle", ()),
+    ],
+)
+def test_everyday_word_surnames_acting_as_people(text: str, staff: tuple[str, ...]) -> None:
+    school = SchoolProfile.build(
+        "pair",
+        [StaffMember("marsh", "Mr", "Dan", "Marsh"), StaffMember("king", "Mr", "Lewis", "King")],
+    )
+    assert RulesEngine().evaluate(text, school).mentioned_staff == staff

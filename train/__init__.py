@@ -1,0 +1,1 @@
+"""Training the learned stage (`make train`): needs the `train` extra (scikit-learn)."""
