@@ -2,6 +2,9 @@
 #
 #   docker build -t schoolgate .
 #   docker volume create schoolgate-data
+#   docker run --rm --env-file schoolgate.env -v schoolgate-data:/var/lib/schoolgate \
+#     -v "$PWD/school.yaml:/etc/schoolgate/school.yaml:ro" \
+#     schoolgate init --config /etc/schoolgate/school.yaml      # once: creates the database
 #   docker run -d --name schoolgate --restart on-failure \
 #     --env-file schoolgate.env \
 #     -v schoolgate-data:/var/lib/schoolgate \
@@ -35,6 +38,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
 
 # SIGTERM (docker stop) lets deliveries in flight finish; the rest stays in the database.
+# `run` never creates the database (`init` above does): a volume that lost it stops the bot
+# with the reason instead of starting again with an empty one.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["schoolgate"]
 CMD ["run", "--config", "/etc/schoolgate/school.yaml"]

@@ -343,6 +343,8 @@ class Soak:
                 str(self.config_path),
                 "--log-level",
                 self.settings.log_level,
+                # The first start makes the database; a restart must find it.
+                *(["--init"] if not self.runs else []),
                 stdout=out,
                 stderr=out,
                 env=self._env,

@@ -3,6 +3,12 @@
 The only module in `bot` that names adapters. `App` opens the store, starts the outbox and then
 each platform, feeding them all into one `Core`; `stop()` undoes that in reverse order, leaving
 undelivered actions stored for the next start.
+
+If the database file is deleted or replaced while the bot runs, nothing more is written through
+the open connection (bot/store.py), what it holds is saved beside the path, and `fatal()`
+returns, for `run` to stop: moderating on without a database would acknowledge messages whose
+incidents go nowhere, and the platforms or the catch-up bring back what was not stored once the
+database is restored.
 """
 
 from __future__ import annotations
@@ -12,13 +18,15 @@ import importlib
 import logging
 import random
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any, cast
 
 from adapters.local import LocalPlatform, Seen
 from bot import weekly
-from bot.clock import Clock, SystemClock
+from bot.backup import BackupError, save_open_database
+from bot.clock import Clock, SystemClock, first_of
 from bot.config import Config
 from bot.connecting import Backoff, Connector
 from bot.core import Core
@@ -27,7 +35,7 @@ from bot.logs import protect_logs, secrets_in
 from bot.outbox import Outbox
 from bot.platform import Platform, PlatformSetupError
 from bot.runlock import RunLock
-from bot.store import Store
+from bot.store import STORAGE_FAULTS, DatabaseGone, Store
 from learned import Detector
 
 # The demo drives the local platform through here: this module alone names adapters.
@@ -36,6 +44,7 @@ __all__ = ["App", "LocalPlatform", "Seen", "build_platforms", "telegram_links"]
 log = logging.getLogger(__name__)
 
 PURGE_EVERY = timedelta(hours=6)
+FILE_CHECK_EVERY = 2.0  # seconds between checks that the database file is still in its place
 
 # Imported only when enabled, so a Slack-only school never loads the Discord SDK.
 _ADAPTERS = {
@@ -77,13 +86,20 @@ class App:
         clock: Clock | None = None,
         detector: Detector | None = None,
         rng: random.Random | None = None,
+        create_database: bool = True,
     ) -> None:
+        """`create_database=False`: start only on a database that exists (`run` without
+        `--init`); `DatabaseMissing` otherwise."""
         # No line logged by the bot or its SDKs may show a token or the words of a member.
         protect_logs(secrets_in(config))
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.platforms: dict[str, Platform] = {p.name: p for p in platforms}
-        self.store = Store(config.storage.path, synchronous=config.storage.synchronous.upper())
+        self.store = Store(
+            config.storage.path,
+            synchronous=config.storage.synchronous.upper(),
+            create=create_database,
+        )
         self._run_lock = RunLock(self.store.path)
         self.outbox = Outbox(
             self.store,
@@ -105,6 +121,7 @@ class App:
         self._started: list[Platform] = []
         self._housekeeping: asyncio.Task[None] | None = None
         self._weekly: asyncio.Task[None] | None = None
+        self._watching: asyncio.Task[None] | None = None
         delays = Backoff(config.connect.retry_delay, config.connect.max_retry_delay)
         self._connectors = {
             p.name: Connector(
@@ -114,13 +131,14 @@ class App:
                 delays=delays,
                 rng=rng or random.Random(),
                 on_connected=self._connected,
-                on_refused=self._refused,
+                on_refused=self._must_stop,
             )
             for p in platforms
         }
-        # Set once a platform refuses its settings: `run` then stops with its message.
-        self._refusal: PlatformSetupError | None = None
-        self._refused_now = asyncio.Event()
+        # Set once a platform refuses its settings, or the database file is gone: `run` then
+        # stops with its message.
+        self._fatal: PlatformSetupError | DatabaseGone | None = None
+        self._fatal_now = asyncio.Event()
         health = config.health
         self._health = (
             HealthServer(health.listen, health.port, self.health) if health is not None else None
@@ -130,7 +148,8 @@ class App:
         """Open the store, start the outbox, then every platform side by side. Returns once
         each platform has been tried once: one that could not connect is tried again in the
         background (bot/connecting.py) while the others run. Raises `PlatformSetupError` if a
-        platform refused its settings."""
+        platform refused its settings, `DatabaseMissing` if there is no database and it was
+        not to be created."""
         try:
             await self.store.open()
             self._run_lock.acquire()  # before anything is delivered: one bot per database
@@ -138,13 +157,14 @@ class App:
             await self.outbox.start()
             self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
             self._weekly = asyncio.create_task(self._send_weekly_digests(), name="weekly digests")
+            self._watching = asyncio.create_task(self._watch_database(), name="database watch")
             if self._health is not None:
                 await self._health.start()
             for connector in self._connectors.values():
                 connector.start()
             await asyncio.gather(*(c.tried.wait() for c in self._connectors.values()))
-            if self._refusal is not None:
-                raise self._refusal
+            if self._fatal is not None:
+                raise self._fatal
         except BaseException:
             await self.stop()  # undo what did start; nothing stored is lost
             raise
@@ -153,16 +173,51 @@ class App:
         self._started.append(platform)
         self.outbox.platform_started(platform.name)
 
-    def _refused(self, error: PlatformSetupError) -> None:
-        if self._refusal is None:
-            self._refusal = error
-        self._refused_now.set()
+    def _must_stop(self, error: PlatformSetupError | DatabaseGone) -> None:
+        if self._fatal is None:
+            self._fatal = error
+        self._fatal_now.set()
 
-    async def refused(self) -> PlatformSetupError:
-        """Return the first platform's refusal of its settings, whenever it comes."""
-        await self._refused_now.wait()
-        assert self._refusal is not None
-        return self._refusal
+    async def fatal(self) -> PlatformSetupError | DatabaseGone:
+        """Return the first reason the bot cannot go on, whenever it comes: a platform refusing
+        its settings, or the database file deleted or replaced."""
+        await self._fatal_now.wait()
+        assert self._fatal is not None
+        return self._fatal
+
+    async def _watch_database(self) -> None:
+        """Check every few seconds that the database file is still the one opened (each read
+        and write checks too); once it is not, save what the open connection holds."""
+        while not self.store.gone.is_set():
+            await first_of(self.store.gone.wait(), self.clock.sleep(FILE_CHECK_EVERY))
+            try:
+                self.store.check_file()
+            except DatabaseGone:
+                break
+        saved = await self._save_what_is_open()
+        log.error(
+            "%s; nothing more is written, and the bot stops. %s",
+            self.store.gone_reason,
+            saved,
+        )
+        self._must_stop(DatabaseGone(f"{self.store.gone_reason}. {saved}"))
+
+    async def _save_what_is_open(self) -> str:
+        path = self.store.path
+        stamp = self.clock.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = path.with_name(f"{path.name}.saved-{stamp}")
+        try:
+            summary = await save_open_database(self.store, target)
+        except (BackupError, OSError) as exc:
+            return (
+                f"What it held could not be saved ({exc}): put the latest backup at {path}, "
+                "then start the bot again"
+            )
+        return (
+            f"What it held ({summary.incidents} incidents, {summary.pending_actions} actions "
+            f"pending) is saved in {target}: check it, move it to {path}, and start the "
+            "bot again"
+        )
 
     async def stop(self) -> None:
         for connector in self._connectors.values():
@@ -176,12 +231,12 @@ class App:
         self._started.clear()
         if self._health is not None:
             await self._health.stop()
-        for task in (self._housekeeping, self._weekly):
+        for task in (self._housekeeping, self._weekly, self._watching):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-        self._housekeeping = self._weekly = None
-        await self.core.moderator.settle()  # messages still being checked are judged first
+        self._housekeeping = self._weekly = self._watching = None
+        await self.core.moderator.stop()  # messages still being checked are judged first
         await self.outbox.stop()
         await self.store.close()
         self._run_lock.release()
@@ -193,12 +248,19 @@ class App:
     async def health(self) -> dict[str, Any]:
         """What `GET /healthz` answers (bot/health.py)."""
         states = {name: c.state for name, c in self._connectors.items()}
-        async with self.store.read() as s:
-            pending = await s.pending_count()
+        pending: int | None = None  # not known while the database cannot be read
+        with suppress(*STORAGE_FAULTS):
+            async with self.store.read() as s:
+                pending = await s.pending_count()
+        unstored = len(self.core.moderator.unstored)
+        status = "ok" if all(s.connected for s in states.values()) else "connecting"
+        if unstored or pending is None:
+            status = "not storing"  # the disk is full, or the database file gone
         return {
-            "status": "ok" if all(s.connected for s in states.values()) else "connecting",
+            "status": status,
             "platforms": {name: asdict(state) for name, state in states.items()},
             "pending_actions": pending,
+            "unstored_messages": unstored,
         }
 
     async def __aenter__(self) -> App:

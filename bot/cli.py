@@ -21,7 +21,7 @@ from bot.config import Config, ConfigError, LearnedUse, Mode, School, load_confi
 from bot.model import ChatRef
 from bot.platform import PlatformSetupError
 from bot.runlock import AlreadyRunning
-from bot.store import NewerDatabaseError, Session, Store
+from bot.store import DatabaseGone, DatabaseMissing, NewerDatabaseError, Session, Store
 
 if TYPE_CHECKING:
     from bot.reports.term import TermReport
@@ -52,7 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except ConfigError as exc:
         return _fail(str(exc))
-    except (CliError, AlreadyRunning, BackupError, NewerDatabaseError, PlatformSetupError) as exc:
+    except (
+        CliError,
+        AlreadyRunning,
+        BackupError,
+        DatabaseGone,
+        NewerDatabaseError,
+        PlatformSetupError,
+    ) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
@@ -87,7 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING"],
         help="how much to log (default INFO; message text is never logged at INFO)",
     )
+    run.add_argument(
+        "--init",
+        action="store_true",
+        help="create the database if there is none (a first run); without this, run refuses "
+        "to start without one rather than begin again with an empty one",
+    )
     run.set_defaults(handler=_run)
+
+    init = commands.add_parser(
+        "init", help="create the database the config names, before the first run"
+    )
+    init.add_argument("--config", required=True, metavar="FILE", help=CONFIG_HELP)
+    init.set_defaults(handler=_init)
 
     demo = commands.add_parser("demo", help="replay a sample parents' chat on the local platform")
     demo.add_argument("--interactive", action="store_true", help="type as parents and SLT")
@@ -243,26 +262,55 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError(stops)
     for advice in config.advice:
         log.warning("%s", advice.text)
-    asyncio.run(_serve(config))
+    try:
+        asyncio.run(_serve(config, create_database=args.init))
+    except DatabaseMissing as exc:
+        raise CliError(
+            f"{exc} (storage.path in {args.config}): create it once with `schoolgate init "
+            f"--config {args.config}`, or restore the backup if it was lost"
+        ) from None
     return 0
 
 
-async def _serve(config: Config) -> None:
+async def _serve(config: Config, *, create_database: bool) -> None:
     from bot.app import App, build_platforms
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with App(config, build_platforms(config)) as app:
+    platforms = build_platforms(config)
+    async with App(config, platforms, create_database=create_database) as app:
         log.info(
             "schoolgate is running on %s; Ctrl-C stops it", ", ".join(config.enabled_platforms)
         )
-        refused = asyncio.ensure_future(app.refused())
-        await first_of(stop.wait(), refused)
+        fatal = asyncio.ensure_future(app.fatal())
+        await first_of(stop.wait(), fatal)
         log.info("stopping: undelivered actions stay stored for the next start")
-    if refused.done() and not refused.cancelled():
-        raise refused.result()  # a platform refused its settings: the admin must fix them
+    if fatal.done() and not fatal.cancelled():
+        # A platform refused its settings, or the database file is gone: the admin must act.
+        raise fatal.result()
+
+
+# ---- init ----
+
+
+def _init(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    path = Path(config.storage.path)
+    existed = path.exists()
+    try:
+        version = asyncio.run(_create(path))
+    except FileNotFoundError as exc:  # the folder is missing: a wrong path, not made here
+        raise CliError(str(exc)) from None
+    state = "already exists" if existed else "created, readable by its owner only"
+    print(f"{path}: {state}; database schema version {version}")
+    return 0
+
+
+async def _create(path: Path) -> int:
+    async with Store(path, create=True) as store:
+        return store.schema_version
 
 
 # ---- telegram-link ----

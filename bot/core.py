@@ -1,5 +1,6 @@
 """The core as the adapters see it: the `EventSink` every platform feeds, and the fallbacks
-chosen when an action cannot be delivered. Nothing here raises back into an adapter."""
+chosen when an action cannot be delivered. Nothing here raises back into an adapter but
+`NotStored`, which tells it not to acknowledge a message."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ from bot.model import (
     Welcome,
 )
 from bot.moderator import Moderator
-from bot.platform import Capability, LinksMessages, Platform
-from bot.policy import Policy, alert_recipients
+from bot.platform import Capability, LinksMessages, NotStored, Platform
+from bot.policy import Policy, alert_elsewhere, alert_recipients
 from bot.store import ActionRow, Store
 from bot.wellformed import well_formed
 from learned import Detector
@@ -82,6 +83,8 @@ class Core:
     async def on_message(self, message: ChatMessage) -> None:
         try:
             await self.moderator.on_message(well_formed(message))
+        except NotStored:
+            raise  # the adapter must not acknowledge it (already said at ERROR)
         except Exception:
             # Never the text: only where it came from.
             log.exception(
@@ -184,27 +187,24 @@ class Core:
         self._wake_outbox()
 
     def _alert_elsewhere(self, alert: Alert) -> list[Action]:
-        """The same alert to the same person on another platform they use, tried once."""
+        """The same alert to the same person on another platform they use, tried once. Its
+        text was built to fit there too (bot/policy.py)."""
         if alert.key.endswith("-x"):
             return []
         school = self._config.school_for_chat(alert.chat.platform, alert.chat.chat_id)
         if school is None:
             return []
-        for contact in (*school.slt, *school.fallback):
-            if contact.id_on(alert.recipient.platform) != alert.recipient.user_id:
-                continue
-            for platform in self._platforms:
-                user_id = contact.id_on(platform)
-                if platform != alert.recipient.platform and user_id:
-                    return [
-                        Alert(
-                            key=f"{alert.key}-x",
-                            chat=alert.chat,
-                            recipient=UserRef(platform, user_id, contact.name),
-                            incident_key=alert.incident_key,
-                            text=alert.text,
-                            buttons=alert.buttons,
-                            urgent=alert.urgent,
-                        )
-                    ]
-        return []
+        recipient = alert_elsewhere(school, alert.recipient, list(self._platforms))
+        if recipient is None:
+            return []
+        return [
+            Alert(
+                key=f"{alert.key}-x",
+                chat=alert.chat,
+                recipient=recipient,
+                incident_key=alert.incident_key,
+                text=alert.text,
+                buttons=alert.buttons,
+                urgent=alert.urgent,
+            )
+        ]

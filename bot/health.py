@@ -2,11 +2,12 @@
 
 Served only when the config has a `health:` section, on loopback by default: it is for the
 machine's own supervisor (a container's HEALTHCHECK, a monitoring agent), and says nothing
-about any person or message. The answer is 200 when every platform has started, else 503, with
-the same JSON either way:
+about any person or message. The answer is 200 when every platform has started and every
+flagged message is stored, else 503 (status "connecting", or "not storing" while flagged
+messages wait in memory for the database), with the same JSON either way:
 
     {"status": "ok", "platforms": {"telegram": {"connected": true, "attempts": 1, "error": ""}},
-     "pending_actions": 0}
+     "pending_actions": 0, "unstored_messages": 0}
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """One message in: find its school, ask the rules core, and for a flagged message store the
-incident and its actions in one transaction. Clean messages are only counted."""
+incident and its actions in one transaction. Clean messages are only counted.
+
+A flagged message whose incident cannot be stored is kept in memory and stored again until it
+is (bot/unstored.py), and `NotStored` tells the adapter not to acknowledge it."""
 
 from __future__ import annotations
 
@@ -16,9 +19,10 @@ from bot import digest
 from bot.clock import Clock
 from bot.config import Config, LearnedUse, Mode, School
 from bot.model import ChatMessage, ChatRef
-from bot.platform import Capability
+from bot.platform import Capability, NotStored
 from bot.policy import Policy
-from bot.store import NewIncident, Store
+from bot.store import STORAGE_FAULTS, NewIncident, Store
+from bot.unstored import Unstored, UnstoredMessages
 from learned import Detector
 from rules import SchoolProfile, StaffMember
 from rules.custom import CustomRule
@@ -89,6 +93,8 @@ class Moderator:
         self._checks = ThreadPoolExecutor(_CHECK_THREADS, thread_name_prefix="rules")
         self._late: set[asyncio.Task[None]] = set()  # messages judged after CHECK_BUDGET_S
         self.budget_s = CHECK_BUDGET_S
+        self.unstored = UnstoredMessages(self._store_again, clock)
+        self._uncounted = 0  # clean messages not counted since counting last worked
 
     def evaluate(self, school: School, text: str) -> Verdict:
         learned = self._config.settings_for(school).learned is not LearnedUse.OFF
@@ -98,6 +104,11 @@ class Moderator:
         """Wait for the messages still being checked to be judged and recorded."""
         while self._late:
             await asyncio.gather(*self._late, return_exceptions=True)
+
+    async def stop(self) -> None:
+        """At shutdown: settle, then try once more to store the messages kept in memory."""
+        await self.settle()
+        await self.unstored.flush()
 
     async def on_message(self, message: ChatMessage) -> None:
         chat = message.chat
@@ -134,10 +145,14 @@ class Moderator:
     ) -> None:
         verdict = await check
         if not verdict.flagged:
-            async with self._store.transaction() as s:
-                await s.count_message(school.id, message, flagged=False)
+            await self._count(school, message)
             return
-        if await self._record(school, message, verdict):
+        try:
+            recorded = await self._record(school, message, verdict)
+        except STORAGE_FAULTS as exc:
+            self.unstored.keep(Unstored(school, message, verdict), exc)
+            raise NotStored(f"message {message.message_id}: {type(exc).__name__}") from exc
+        if recorded:
             self._wake_outbox()
 
     async def _judge_late(
@@ -145,10 +160,45 @@ class Moderator:
     ) -> None:
         try:
             await self._judge(school, message, check)
+        except NotStored:
+            pass  # kept in memory and stored when it can be, said at ERROR
         except Exception:  # no platform handler is waiting to log it; never the text
             log.exception("could not moderate message %s, checked late", message.message_id)
 
-    async def _record(self, school: School, message: ChatMessage, verdict: Verdict) -> bool:
+    async def _store_again(self, unstored: Unstored) -> None:
+        if await self._record(unstored.school, unstored.message, unstored.verdict, seen=False):
+            self._wake_outbox()
+
+    async def _count(self, school: School, message: ChatMessage) -> None:
+        """Count a message that was not flagged. Its text is not kept, so failing to count it
+        (the disk full) costs one in a day's tally and leaves the chat's last seen message
+        where it was, which at worst has a catch-up read it again. So it is acknowledged all
+        the same, and only the first failure in a row is logged: nothing worth keeping is
+        lost, and a full disk holds up only the messages that must be stored."""
+        seen = not self.unstored.holds(message.chat)
+        try:
+            async with self._store.transaction() as s:
+                await s.count_message(school.id, message, flagged=False, seen=seen)
+        except STORAGE_FAULTS as exc:
+            if not self._uncounted:
+                log.warning(
+                    "could not count a message that was not flagged (%s: %s); not counting "
+                    "them until the database can be written, without a line for each",
+                    type(exc).__name__,
+                    exc,
+                )
+            self._uncounted += 1
+            return
+        if self._uncounted:
+            log.info("counting messages again; %d were not counted", self._uncounted)
+            self._uncounted = 0
+
+    async def _record(
+        self, school: School, message: ChatMessage, verdict: Verdict, *, seen: bool = True
+    ) -> bool:
+        """Store the incident and its actions; False if the message was handled already.
+        `seen`: it may become its chat's last seen message (not while an earlier message
+        there waits to be stored, nor when it is one of those, stored late)."""
         settings = self._config.settings_for(school)
         mode = self._config.mode_for(school, message.chat)
         observing = mode is Mode.OBSERVE
@@ -205,7 +255,8 @@ class Moderator:
                         school_id=school.id,
                         incident_id=incident_id,
                     )
-            await s.count_message(school.id, message, flagged=True)
+            seen = seen and not self.unstored.holds(message.chat)
+            await s.count_message(school.id, message, flagged=True, seen=seen)
         log.info(
             "incident %s in %s chat %s: %s (%s), %d action(s)%s",
             key,

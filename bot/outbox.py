@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock, backoff, first_of
 from bot.model import CloseChat, Delivery, PermanentFailure, ReopenChat, RetryAfter, SettleAlert
 from bot.platform import Platform, Redelivers
-from bot.store import ActionRow, Store
+from bot.store import STORAGE_FAULTS, ActionRow, Store
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class Outbox:
         self._progress = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._stopping = False
+        self._store_failures = 0  # attempts in a row whose record the store refused
 
     def wake(self) -> None:
         """New actions were stored: look for due ones now."""
@@ -139,6 +140,11 @@ class Outbox:
                 return
             try:
                 delay = await self._dispatch()
+            except STORAGE_FAULTS as exc:
+                log.error(
+                    "outbox: could not read due actions (%s: %s); retrying", type(exc).__name__, exc
+                )
+                delay = self._base_delay
             except Exception:
                 log.exception("outbox: could not read due actions; retrying")
                 delay = self._base_delay
@@ -189,9 +195,25 @@ class Outbox:
     async def _deliver(self, row: ActionRow) -> None:
         try:
             await self._attempt(row)
-        except Exception:
-            # The store itself failed; the row is still pending and will be tried again.
-            log.exception("outbox: could not record the outcome of %s %s", row.kind, row.key)
+            self._store_failures = 0
+        except Exception as exc:
+            # The store itself failed; the row is still pending and is tried again, after a
+            # pause that grows while the store keeps failing (the lane waits meanwhile), so
+            # that a full disk is not tried in a tight loop.
+            pause = self._backoff(self._store_failures)
+            self._store_failures += 1
+            if isinstance(exc, STORAGE_FAULTS):
+                log.error(
+                    "outbox: could not record an attempt at %s %s (%s: %s); trying again in %.1fs",
+                    row.kind,
+                    row.key,
+                    type(exc).__name__,
+                    exc,
+                    pause,
+                )
+            else:
+                log.exception("outbox: could not record the outcome of %s %s", row.kind, row.key)
+            await self._clock.sleep(pause)
         finally:
             self._in_flight.pop(row.lane, None)
             self._platform_of.pop(row.lane, None)

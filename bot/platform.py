@@ -20,6 +20,14 @@ class PlatformSetupError(RuntimeError):
     down, and the platform is tried again."""
 
 
+class NotStored(RuntimeError):
+    """`EventSink.on_message` could not store a flagged message's incident (the disk is full,
+    the filesystem read-only, the database file gone). The adapter leaves the message
+    unacknowledged where its platform then sends it again (Telegram, Slack); the core keeps it
+    meanwhile and stores it as soon as it can (bot/unstored.py), so it is handled once either
+    way."""
+
+
 class Capability(StrEnum):
     DELETE_OTHERS = "delete_others"  # delete a member's message
     LOCK_CHAT = "lock_chat"  # stop members posting
@@ -33,7 +41,8 @@ class EventSink(Protocol):
     """What the core offers an adapter. None of these raise on bad input."""
 
     async def on_message(self, message: ChatMessage) -> None:
-        """A new or edited message in a chat. Returns once any incident is stored."""
+        """A new or edited message in a chat. Returns once any incident is stored; raises
+        `NotStored` when it could not be."""
 
     async def on_command(self, command: Command) -> Reply:
         """A slash command; the reply goes to the caller only."""

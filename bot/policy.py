@@ -114,6 +114,26 @@ def alert_recipients(
     return recipients
 
 
+def alert_elsewhere(school: School, recipient: UserRef, platforms: Sequence[str]) -> UserRef | None:
+    """Where an alert goes when the recipient's platform refuses it for good: the same contact
+    on another of `platforms` they have an id on (tried once)."""
+    for contact in (*school.slt, *school.fallback):
+        if contact.id_on(recipient.platform) != recipient.user_id:
+            continue
+        for platform in platforms:
+            user_id = contact.id_on(platform)
+            if platform != recipient.platform and user_id:
+                return UserRef(platform, user_id, contact.name)
+    return None
+
+
+def _alert_limit(school: School, recipient: UserRef, platforms: Sequence[str]) -> int:
+    """The longest an alert to `recipient` may be: it must fit on their platform, and on the
+    one it falls back to, where core.py sends it unchanged."""
+    elsewhere = alert_elsewhere(school, recipient, platforms)
+    return texts.text_limit(recipient.platform, *([elsewhere.platform] if elsewhere else []))
+
+
 def alert_buttons(incident_key: str, capabilities: frozenset[Capability]) -> tuple[Button, ...]:
     buttons = [Button(ButtonAction.DISMISS, incident_key, texts.BUTTON_LABELS["dismiss"])]
     if Capability.DELETE_OTHERS in capabilities:
@@ -161,7 +181,8 @@ class Policy:
         # Everyone the message names, criticised or not: "Mrs Okafor lied to my face" must not
         # go to Mrs Okafor, nor "Mrs Okafor's number is ..." to her.
         named = (*verdict.staff, *verdict.mentioned_staff)
-        recipients = alert_recipients(school, chat.platform, self._running(), named)
+        running = self._running()
+        recipients = alert_recipients(school, chat.platform, running, named)
         if decision.remind:
             actions.append(
                 Remind(
@@ -190,9 +211,9 @@ class Policy:
             )
         alerts: list[Alert] = []
         if decision.alert:
-            # One text per platform: each within its platform's limit.
+            limits = {r: _alert_limit(school, r, running) for r in recipients}
             text = {
-                platform: texts.alert(
+                limit: texts.alert(
                     school=school,
                     chat_name=chat_name,
                     platform=chat.platform,
@@ -211,9 +232,9 @@ class Policy:
                     review=verdict.review and not enforced.remind,
                     observed=decision.observed.kinds if decision.observed else None,
                     link=link,
-                    limit=texts.TEXT_LIMITS.get(platform, texts.TEXT_LIMITS["telegram"]),
+                    limit=limit,
                 )
-                for platform in {r.platform for r in recipients}
+                for limit in set(limits.values())
             }
             buttons = alert_buttons(incident_key, capabilities)
             alerts = [
@@ -222,7 +243,7 @@ class Policy:
                     chat=chat,
                     recipient=recipient,
                     incident_key=incident_key,
-                    text=text[recipient.platform],
+                    text=text[limits[recipient]],
                     buttons=buttons,
                     urgent=decision.urgent,
                 )

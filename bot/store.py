@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -332,8 +333,11 @@ class Session:
 
     # ---- messages and incidents ----
 
-    async def count_message(self, school_id: str, message: ChatMessage, *, flagged: bool) -> None:
-        """Count a checked message and remember it as the last seen in its chat (no text)."""
+    async def count_message(
+        self, school_id: str, message: ChatMessage, *, flagged: bool, seen: bool = True
+    ) -> None:
+        """Count a checked message and, with `seen`, remember it as the last seen in its chat
+        (no text): a catch-up reads the chat from there."""
         day = message.sent_at.astimezone(UTC).date().isoformat()
         await self.db.execute(
             "INSERT INTO counters (school_id, platform, chat_id, day, checked, flagged) "
@@ -341,7 +345,7 @@ class Session:
             "flagged = flagged + excluded.flagged",
             (school_id, message.chat.platform, message.chat.chat_id, day, int(flagged)),
         )
-        if not message.edited:
+        if seen and not message.edited:
             await self.db.execute(
                 "INSERT INTO chats (platform, chat_id, school_id, last_seen_id) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE "
@@ -951,6 +955,24 @@ class NewerDatabaseError(RuntimeError):
     """The database was migrated by a newer version of the code: this one must not touch it."""
 
 
+class DatabaseMissing(RuntimeError):
+    """There is no database file where the config says, and the store was told not to create
+    one: a fresh empty database would silently forget every incident, offence and audit entry
+    kept in the one that should be there."""
+
+
+class DatabaseGone(RuntimeError):
+    """The database file was deleted, or another file put in its place, while the store had it
+    open. Nothing more is read or written through the open connection: what it wrote now would
+    go into a file no one can open again. What it holds can still be saved (`copy_into`)."""
+
+
+# Storing failed because of the disk, the filesystem or the file, not the code: a full disk
+# ("database or disk is full"), a read-only filesystem ("attempt to write a readonly
+# database"), an I/O error, the file deleted. Trying again later can succeed.
+STORAGE_FAULTS: tuple[type[Exception], ...] = (sqlite3.OperationalError, OSError, DatabaseGone)
+
+
 def create_private(path: Path) -> None:
     """Create the database file readable by its owner only, unless it exists. SQLite gives its
     -wal and -shm files the database file's permissions, so they are private too. The folder
@@ -961,24 +983,50 @@ def create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-class Store:
-    """The database. `await store.open()` before use; `await store.close()` after."""
+def _identity(path: Path) -> tuple[int, int]:
+    """Which file is at the path: its device and inode."""
+    found = os.stat(path)
+    return found.st_dev, found.st_ino
 
-    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
+
+class Store:
+    """The database. `await store.open()` before use; `await store.close()` after.
+
+    `create=False` opens only a database that exists (`DatabaseMissing` otherwise): `run` never
+    makes an empty one where one is expected. While open, every read and transaction first
+    checks that the file at the path is still the one opened (a `stat`, microseconds against a
+    commit's milliseconds), and raises `DatabaseGone` if it was deleted or replaced; `gone` is
+    set from then on, for the app to stop on."""
+
+    def __init__(
+        self, path: str | Path, *, synchronous: str = "NORMAL", create: bool = True
+    ) -> None:
         self.path = Path(path)
         self.synchronous = synchronous
+        self._create = create
+        self.gone = asyncio.Event()
+        self.gone_reason = ""
         self._db: aiosqlite.Connection | None = None
+        self._file: tuple[int, int] | None = None  # (device, inode) of the file opened
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
         if self._db is not None:
             return
-        create_private(self.path)
+        if self._create:
+            create_private(self.path)
+        elif not self.path.is_file():
+            raise DatabaseMissing(f"{self.path}: no database here")
         db = await aiosqlite.connect(self.path, isolation_level=None)
-        await db.execute("PRAGMA journal_mode = WAL")
-        await db.execute(f"PRAGMA synchronous = {self.synchronous}")
-        await db.execute("PRAGMA foreign_keys = ON")
-        await db.execute("PRAGMA busy_timeout = 5000")
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute(f"PRAGMA synchronous = {self.synchronous}")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA busy_timeout = 5000")
+            self._file = _identity(self.path)
+        except BaseException:
+            await db.close()
+            raise
         self._db = db
         await self._migrate()
 
@@ -987,6 +1035,7 @@ class Store:
             async with self._lock:
                 await self._db.close()
                 self._db = None
+                self._file = None
 
     async def __aenter__(self) -> Store:
         await self.open()
@@ -994,6 +1043,28 @@ class Store:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    def check_file(self) -> None:
+        """Raise `DatabaseGone` unless the file at the path is the one opened."""
+        if self._file is None:
+            return
+        try:
+            same = _identity(self.path) == self._file
+            problem = "replaced by another file"
+        except FileNotFoundError:
+            same, problem = False, "deleted"
+        if same:
+            return
+        if not self.gone.is_set():
+            self.gone_reason = f"{self.path} was {problem} while the bot had it open"
+            self.gone.set()
+        raise DatabaseGone(self.gone_reason)
+
+    async def copy_into(self, copy: sqlite3.Connection) -> None:
+        """Copy what the open connection holds into another database (`copy` must allow use
+        from another thread): once the file was deleted, the only way to its contents."""
+        async with self._lock:
+            await self._connection().backup(copy)
 
     async def _migrate(self) -> None:
         async with self.read() as s:
@@ -1021,20 +1092,26 @@ class Store:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Session]:
         async with self._lock:
+            self.check_file()
             yield Session(self._connection())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
         """One atomic write: everything inside commits together or not at all."""
         async with self._lock:
+            self.check_file()
             db = self._connection()
             await db.execute("BEGIN IMMEDIATE")
             try:
                 yield Session(db)
+                await db.execute("COMMIT")
             except BaseException:
-                await db.execute("ROLLBACK")
+                # A COMMIT that failed (the disk full) may have left the transaction open, or
+                # SQLite may have rolled it back itself; either way none of it is kept, and
+                # the next transaction can begin.
+                with suppress(sqlite3.Error):
+                    await db.execute("ROLLBACK")
                 raise
-            await db.execute("COMMIT")
 
     def _connection(self) -> aiosqlite.Connection:
         if self._db is None:

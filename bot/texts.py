@@ -59,6 +59,11 @@ TEXT_LIMITS = {"telegram": 4096, "discord": 2000, "slack": 40000, "local": 40000
 DECISION_ROOM = 160  # kept free in an alert for the line that says how it was decided
 
 
+def text_limit(*platforms: str) -> int:
+    """The most characters a message may have to fit on every one of these platforms."""
+    return min(TEXT_LIMITS.get(p, TEXT_LIMITS["telegram"]) for p in platforms)
+
+
 def when(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     return f"{local:%a} {local.day} {local:%b %Y} at {local:%H:%M}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from contextlib import suppress
 from typing import Any
 
 import discord
@@ -30,7 +31,7 @@ from adapters.discord.interactions import CoreLink
 from adapters.discord.permissions import missing
 from adapters.discord.snowflakes import bad_id
 from adapters.discord.views import CoreButton
-from bot.platform import EventSink
+from bot.platform import EventSink, NotStored
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,11 @@ class SchoolgateClient(discord.Client):
         if chat is None or self.link.events is None or not is_written_by_a_person(message):
             return
         self._content_watch.check_message(message)
-        await self.link.events.on_message(chat_message(message, chat, edited=edited))
+        # Discord has no acknowledgement to withhold. The core keeps a message it could not
+        # store and stores it later; the chat's last seen message stays before it meanwhile,
+        # so the catch-up after a restart reads it again.
+        with suppress(NotStored):
+            await self.link.events.on_message(chat_message(message, chat, edited=edited))
 
     async def _on_member_join(self, member: discord.Member) -> None:
         if member.bot or self.link.events is None:

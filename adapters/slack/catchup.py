@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -35,7 +35,7 @@ from adapters.slack.events import (
     ts_to_datetime,
 )
 from bot.model import ChatMessage
-from bot.platform import EventSink
+from bot.platform import EventSink, NotStored
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,10 @@ async def catch_up(
             )
             continue
         if message is not None:
-            await events.on_message(await with_names(message))
+            # One the core could not store, it keeps and stores later; the channel's last seen
+            # message stays before it meanwhile, so the next start reads it again.
+            with suppress(NotStored):
+                await events.on_message(await with_names(message))
             fed += 1
     log.info(
         "caught up on %d messages in Slack channel %s (%d thread replies read)",

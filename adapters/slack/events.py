@@ -199,3 +199,7 @@ class RecentIds:
         if len(self._seen) > self._size:
             self._seen.popitem(last=False)
         return True
+
+    def forget(self, key: str) -> None:
+        """Take a key back: it was not handled, and its next delivery is to be."""
+        self._seen.pop(key, None)

@@ -3,11 +3,12 @@
 Every listener acknowledges Slack at once and never raises afterwards (an exception right
 after `ack()` can lose the ack): failures are logged and the event is skipped. Message events
 are handled before the acknowledgement goes back, which takes milliseconds, so that nothing is
-lost if the process stops mid-way; commands and button presses are acknowledged first and
-answered through their response URL once the core has replied. A channel's messages reach the
-core one at a time in the order they arrived, after the channel's catch-up at start (see
-adapters/catchup_gate.py); a thread reply is handed over even when the catch-up read newer
-messages, since the catch-up reads only some threads.
+lost if the process stops mid-way, and one whose message could not be stored is not
+acknowledged at all, so that Slack sends it again; commands and button presses are
+acknowledged first and answered through their response URL once the core has replied. A
+channel's messages reach the core one at a time in the order they arrived, after the channel's
+catch-up at start (see adapters/catchup_gate.py); a thread reply is handed over even when the
+catch-up read newer messages, since the catch-up reads only some threads.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.response import BoltResponse
 
 from adapters.catchup_gate import CatchUpGate
 from adapters.slack.blocks import escape
@@ -34,7 +36,7 @@ from adapters.slack.events import (
 )
 from adapters.slack.names import DisplayNames
 from bot.model import BUTTON_PREFIX, ChatMessage, Reply
-from bot.platform import EventSink
+from bot.platform import EventSink, NotStored
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +84,12 @@ class Inbound:
 
     # ---- listeners (names of parameters are how Bolt passes arguments) -------------------
 
-    async def on_message_event(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_message_event(
+        self, body: dict[str, Any], event: dict[str, Any]
+    ) -> BoltResponse | None:
         try:
             if not self._first_delivery(body):
-                return
+                return None
             message = message_from_event(event, self._channels)
             if message is not None:
                 # Catch-up reads only the threads it can find (see catchup.py): a thread reply
@@ -95,10 +99,21 @@ class Inbound:
                 await self._gate.handle(
                     message.chat.chat_id, order, lambda: self._hand_over(message)
                 )
+        except NotStored:
+            # Not acknowledged (Bolt answers this instead of its 200, and sends no Socket Mode
+            # ack), so Slack sends the event again; its id is forgotten so that it is handled.
+            self._seen.forget(str(body.get("event_id")))
+            log.warning(
+                "Slack message event not acknowledged, since it could not be stored; Slack "
+                "sends it again (%s)",
+                _describe(body),
+            )
+            return BoltResponse(status=503, body="not stored yet: send it again")
         except MALFORMED as error:
             log.warning("skipped a malformed Slack message event (%s)", _describe(body, error))
         except Exception:
             log.exception("skipped a Slack message event (%s)", _describe(body))
+        return None
 
     async def _hand_over(self, message: ChatMessage) -> None:
         await self._events.on_message(await self.with_names(message))

@@ -14,6 +14,9 @@ from bot.platform_settings import TelegramSettings
 
 log = logging.getLogger(__name__)
 
+# Longest pause before an update whose message could not be stored is handed over again.
+RETRY_CAP = 60.0
+
 TelegramApp = Application[
     ExtBot[None], ContextTypes.DEFAULT_TYPE, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
 ]
@@ -74,13 +77,44 @@ class HandledBeforeConfirmed(asyncio.Queue[object]):
     the update has been handled.
 
     Polling confirms updates to Telegram with the offset of its next getUpdates, which it sends
-    as soon as `put` returns; a webhook answers Telegram once `put` returns. Either way Telegram
-    forgets an update only after the core has it, so one fetched but not yet handled when the
-    process dies is served again after the restart (the core de-duplicates)."""
+    as soon as `put` returns; a webhook answers Telegram once `handled` returns. Either way
+    Telegram forgets an update only after the core has it, so one fetched but not yet handled
+    when the process dies is served again after the restart (the core de-duplicates).
 
-    async def put(self, item: object) -> None:
+    An update whose message the core could not store (`not_stored`) is not confirmed: polling
+    hands it over again after a pause, doubling up to a minute, and moves past it only once it
+    is stored (later updates wait, in order, as they would on Telegram's side); the webhook
+    answers 503 so that Telegram sends it again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._not_stored: set[int] = set()
+
+    def not_stored(self, update: Update) -> None:
+        """The core could not store the update's message: it is not to be confirmed."""
+        self._not_stored.add(update.update_id)
+
+    async def handled(self, item: object) -> bool:
+        """Queue an update and wait until it is handled; False when it was not stored."""
         await super().put(item)
         await self.join()
+        if not isinstance(item, Update) or item.update_id not in self._not_stored:
+            return True
+        self._not_stored.discard(item.update_id)
+        return False
+
+    async def put(self, item: object) -> None:
+        tries = 0
+        while not await self.handled(item):
+            tries += 1
+            pause = min(RETRY_CAP, 2.0 ** (tries - 1))
+            log.error(
+                "Telegram: update %s not confirmed, since its message could not be stored; "
+                "handing it over again in %.0f s (Telegram keeps it meanwhile)",
+                getattr(item, "update_id", None),
+                pause,
+            )
+            await asyncio.sleep(pause)
 
 
 def quiet_http_logs() -> None:

@@ -29,10 +29,10 @@ from telegram.ext import (
 from bot.clock import Clock
 from bot.commands import parse_command
 from bot.model import ButtonPress, ChatRef, CommandName, Reply, UserRef
-from bot.platform import EventSink
+from bot.platform import EventSink, NotStored
 
 from . import mapping
-from .application import TelegramApp
+from .application import HandledBeforeConfirmed, TelegramApp
 from .chats import ChatDirectory
 from .errors import describe
 from .links import deep_link
@@ -150,7 +150,7 @@ class UpdateRouter:
 
     # ---- messages ----------------------------------------------------------------------
 
-    async def _message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None or not self._moderated(message.chat_id):
             return
@@ -158,7 +158,12 @@ class UpdateRouter:
         if neutral is None:
             return
         self._chats.saw_message(neutral.chat.chat_id, neutral.message_id, message.date)
-        await self._events.on_message(neutral)
+        try:
+            await self._events.on_message(neutral)
+        except NotStored:
+            queue = context.application.update_queue
+            if isinstance(queue, HandledBeforeConfirmed):
+                queue.not_stored(update)
 
     async def _migrated(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

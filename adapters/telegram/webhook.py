@@ -2,7 +2,8 @@
 
 Every request must carry the secret token given to setWebhook in the
 X-Telegram-Bot-Api-Secret-Token header; anything else is refused with 403. Updates are read
-exactly as polling reads them (malformed ones skipped) and queued for the Application.
+exactly as polling reads them (malformed ones skipped) and queued for the Application; the
+answer goes back once the update is handled, 503 when its message could not be stored.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from telegram import Update
 from adapters.webhook_bodies import read_json
 from bot.platform_settings import TelegramWebhook
 
-from .application import ALLOWED_UPDATES, TelegramApp, usable_updates
+from .application import ALLOWED_UPDATES, HandledBeforeConfirmed, TelegramApp, usable_updates
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,11 @@ class WebhookReceiver:
         except ValueError as exc:
             log.warning("Telegram: refused a webhook request whose body is %s", exc)
             return web.Response(status=400, text=f"unreadable body: {exc}")
-        # Answer 200 even for a malformed update: Telegram would otherwise send it again.
+        # Answer 200 even for a malformed update: Telegram would otherwise send it again. Not
+        # for one whose message could not be stored: Telegram is to send that again.
+        queue = self._app.update_queue
+        assert isinstance(queue, HandledBeforeConfirmed)
         for item in usable_updates([data]):
-            await self._app.update_queue.put(Update.de_json(item, self._app.bot))
+            if not await queue.handled(Update.de_json(item, self._app.bot)):
+                return web.Response(status=503, text="not stored yet: send it again")
         return web.Response(status=200)

@@ -66,6 +66,7 @@ async def test_a_platform_down_at_start_keeps_its_actions_until_it_connects(
             "status": "ok",
             "platforms": {"local": {"connected": True, "attempts": attempts + 1, "error": ""}},
             "pending_actions": 0,
+            "unstored_messages": 0,
         }
         assert len(private(second, PARENT, "reminder")) == 1
         assert len(private(second, SLT, "alert")) == 1
@@ -98,7 +99,7 @@ async def test_a_refusal_after_the_network_comes_back_is_reported(
     async with App(config, [local], clock=clock, detector=detector) as app:
         local.refuse_starts(1, PlatformSetupError("the token was rejected: copy it again"))
         clock.advance(5)
-        refusal = await app.refused()
+        refusal = await app.fatal()
         assert str(refusal) == "the token was rejected: copy it again"
         assert (await app.health())["platforms"]["local"]["connected"] is False
 

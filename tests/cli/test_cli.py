@@ -402,11 +402,11 @@ def local_school(tmp_path: Path) -> Path:
     return path
 
 
-def start_run(config: Path) -> subprocess.Popen[str]:
+def start_run(config: Path, *options: str) -> subprocess.Popen[str]:
     """`schoolgate run` as its own process, returned once it says it is running."""
     script = Path(sys.executable).with_name("schoolgate")
     process = subprocess.Popen(
-        [str(script), "run", "--config", str(config)],
+        [str(script), "run", "--config", str(config), *options],
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -419,7 +419,7 @@ def start_run(config: Path) -> subprocess.Popen[str]:
 
 
 def test_run_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
-    process = start_run(local_school(tmp_path))
+    process = start_run(local_school(tmp_path), "--init")
     assert process.stderr is not None
     process.send_signal(signal.SIGTERM)
     rest = process.stderr.read()
@@ -432,7 +432,7 @@ def test_run_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
 def test_a_second_bot_on_the_same_database_refuses_to_start(tmp_path: Path) -> None:
     """Two bots draining one SQLite outbox would both deliver the same rows."""
     config = local_school(tmp_path)
-    first = start_run(config)
+    first = start_run(config, "--init")
     try:
         second_try = subprocess.run(
             [str(Path(sys.executable).with_name("schoolgate")), "run", "--config", str(config)],

@@ -19,6 +19,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT = REPO / "deploy" / "schoolgate.service"
+DOCKERFILE = REPO / "Dockerfile"
+OPERATIONS = REPO / "docs" / "operations.md"
+INIT = "schoolgate init --config /etc/schoolgate/school.yaml"
 NO_DOCKER = (
     "skipped: docker is not installed here (a skip even under CI=true, since CI machines may "
     "have no Docker)"
@@ -77,6 +80,19 @@ def container(docker_daemon: None, tmp_path: Path) -> Iterator[str]:
     docker("build", "-t", name, str(REPO), timeout=BUILD_LIMIT)
     docker("volume", "create", name)
     try:
+        # Once, as the recipe says: `run` never makes the database on a fresh volume.
+        docker(
+            "run",
+            "--rm",
+            "-v",
+            f"{name}:/var/lib/schoolgate",
+            "-v",
+            f"{config}:/etc/schoolgate/school.yaml:ro",
+            name,
+            "init",
+            "--config",
+            "/etc/schoolgate/school.yaml",
+        )
         docker(
             "run",
             "-d",
@@ -169,3 +185,21 @@ def test_the_systemd_unit_restarts_on_failure_with_tokens_from_a_file_and_harden
         "User=schoolgate",
     ):
         assert wanted in settings
+
+
+def test_every_install_recipe_creates_the_database_once_before_the_first_run() -> None:
+    """`run` never makes a database, so each way to install must make it with `init`, before
+    the bot is first started, and not in the command that starts it every time."""
+    for recipe, first_start in (
+        (UNIT.read_text("utf-8"), "systemctl enable --now schoolgate"),
+        (DOCKERFILE.read_text("utf-8"), "docker run -d"),
+        (OPERATIONS.read_text("utf-8").split("### With systemd")[1], "enable --now schoolgate"),
+        (OPERATIONS.read_text("utf-8").split("### With Docker")[1], "docker run -d"),
+    ):
+        assert INIT in recipe
+        assert recipe.index(INIT) < recipe.index(first_start)
+    started = [line for line in UNIT.read_text("utf-8").splitlines() if line.startswith("Exec")]
+    assert started == [
+        "ExecStart=/opt/schoolgate/bin/schoolgate run --config /etc/schoolgate/school.yaml"
+    ]
+    assert 'CMD ["run", "--config", "/etc/schoolgate/school.yaml"]' in DOCKERFILE.read_text("utf-8")

@@ -333,6 +333,11 @@ class FakeTelegramApi:
                 f"{len(found())}; calls so far: {seen}"
             ) from None
 
+    @property
+    def unconfirmed(self) -> list[int]:
+        """Ids of the updates queued and not yet confirmed by a getUpdates offset."""
+        return [int(u["update_id"]) for u in self._updates]
+
     async def wait_confirmed(self, update_id: int, within: float = 10.0) -> None:
         """Wait until the client confirmed (fetched) the update, as getUpdates' offset shows."""
 

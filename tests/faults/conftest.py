@@ -47,11 +47,12 @@ class Scene:
 @pytest.fixture
 async def scene_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Callable[[World], Scene]]:
-    """`scene_on(world)`: starts the world's fake and sets up one school on it."""
+) -> AsyncIterator[Callable[..., Scene]]:
+    """`scene_on(world, database=None)`: sets up one school on the world's fake (started),
+    its database at `database` (else under tmp_path)."""
     started: list[World] = []
 
-    def make(world: World) -> Scene:
+    def make(world: World, database: Path | None = None) -> Scene:
         for name, value in world.env.items():
             monkeypatch.setenv(name, value)
         chat = world.add_chat("Year 4 parents")
@@ -63,7 +64,7 @@ async def scene_on(
         text = render_config(
             [school],
             [world],
-            database=tmp_path / "schoolgate.sqlite3",
+            database=database or tmp_path / "schoolgate.sqlite3",
             delivery_timeout=DELIVERY_TIMEOUT,
             retry_delay=RETRY_DELAY,
         )
@@ -76,11 +77,15 @@ async def scene_on(
 
 
 async def new_scene(
-    platform: str, scene_on: Callable[[World], Scene], faults: FaultPlan | None = None
+    platform: str,
+    scene_on: Callable[..., Scene],
+    faults: FaultPlan | None = None,
+    *,
+    database: Path | None = None,
 ) -> Scene:
     world = make_world(platform, faults)
     await world.start()
-    return scene_on(world)
+    return scene_on(world, database)
 
 
 def platform_of(config: Config) -> Platform:

@@ -93,6 +93,7 @@ async def schoolgate_run(config: Path, env: dict[str, str]) -> AsyncIterator[Bot
         "run",
         "--config",
         str(config),
+        "--init",
         cwd=REPO,
         env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
         stderr=asyncio.subprocess.PIPE,

@@ -52,7 +52,7 @@ async def test_schoolgate_run_at_debug_logs_no_secret_and_no_unflagged_text(
     config.write_text(config_text(fake, tmp_path / "db.sqlite3"), encoding="utf-8")
     bot = await asyncio.create_subprocess_exec(
         *SCHOOLGATE,
-        *("run", "--config", str(config), "--log-level", "DEBUG"),
+        *("run", "--config", str(config), "--init", "--log-level", "DEBUG"),
         cwd=REPO,
         env={**os.environ, **SECRETS},
         stdout=asyncio.subprocess.PIPE,
