@@ -23,6 +23,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /opt/schoolgate
 COPY pyproject.toml README.md ./
 COPY rules ./rules
+COPY learned ./learned
 COPY bot ./bot
 COPY adapters ./adapters
 RUN pip install . \

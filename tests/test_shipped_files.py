@@ -38,3 +38,14 @@ def test_the_sample_school_is_a_valid_config(
     out = capsys.readouterr().out
     assert "school riverside (Riverside Primary School): 8 staff, 4 pupils, 2 SLT" in out
     assert "warning" not in out
+
+
+def test_the_image_copies_every_package_the_project_installs() -> None:
+    pyproject = (REPO / "pyproject.toml").read_text("utf-8")
+    include = re.search(r"include = \[([^\]]*)\]", pyproject)
+    assert include is not None
+    packages = re.findall(r'"([a-z_]+)\*"', include.group(1))
+    assert "learned" in packages
+    dockerfile = (REPO / "Dockerfile").read_text("utf-8")
+    missing = [p for p in packages if f"COPY {p} ./{p}" not in dockerfile]
+    assert missing == []
