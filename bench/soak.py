@@ -2,7 +2,7 @@
 process (`schoolgate run`), the fake platforms failing a share of its calls, and the process
 killed with SIGKILL at random moments and started again.
 
-Counted at the fake platforms at the end: every message the rules core flags must have given
+Counted at the fake platforms at the end: every message the bot flags must have given
 exactly one delivered reminder and exactly one delivered SLT alert, and no other message
 anything. Prints, per platform and in total: messages, flagged, reminded, alerted, duplicates,
 lost, stray deliveries and the p50/p99 time from a message to its delivered alert (both
@@ -39,7 +39,7 @@ from rich.table import Table
 from bench import soak_texts
 from bot.config import Config, parse_config
 from bot.moderator import build_profile
-from rules import RulesEngine
+from learned import Detector
 from tests.faults.worlds import (
     PLATFORMS,
     School,
@@ -298,9 +298,10 @@ class Soak:
         return parse_config(text, str(self.config_path))
 
     def _plan(self, config: Config, chats: Sequence[_Chat]) -> list[Message]:
-        """Every message, decided up front. A text's flag is the rules core's verdict for that
-        school; phrasings the core reads otherwise than written are left out."""
-        engine = RulesEngine()
+        """Every message, decided up front. A text's flag is the bot's verdict for that school
+        (both stages, as `run` judges); phrasings it reads otherwise than written are left out,
+        and so are those only the learned stage flags for review (an alert and no reminder)."""
+        detector = Detector.shipped()
         phrasings: dict[tuple[str, bool], list[tuple[str, bool]]] = defaultdict(list)
         for school in self.schools:
             settings = config.school(school.id)
@@ -314,8 +315,9 @@ class Soak:
             for abusive, texts in ((False, soak_texts.CLEAN), (True, soak_texts.ABUSIVE)):
                 for template in texts:
                     text = template.format(**fill)
-                    flagged = engine.evaluate(text, profile).flagged
-                    if flagged == abusive:
+                    verdict = detector.evaluate(text, profile)
+                    flagged = verdict.flagged
+                    if flagged == abusive and not verdict.review:
                         phrasings[(school.id, abusive)].append((text, flagged))
                     else:
                         self.misread += 1
