@@ -590,7 +590,7 @@ def report(result: SoakResult, console: Console) -> None:
         )
     console.print(
         f"texts: {len(soak_texts.CLEAN)} clean and {len(soak_texts.ABUSIVE)} abusive phrasings, "
-        f"each judged by the rules core for each school; {result.misread} (school, phrasing) "
+        f"each judged by both stages for each school; {result.misread} (school, phrasing) "
         "pair(s) it read otherwise than written were left out"
     )
     kills = ", ".join(f"{k:.1f}s" for k in result.kills) or "none"
