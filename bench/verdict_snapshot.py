@@ -5,9 +5,10 @@ change meant to keep behaviour (reorganising rules/data, a faster matcher) must 
     python -m bench.verdict_snapshot diff BEFORE.jsonl AFTER.jsonl
 
 A recording holds each message's source, case id, text, findings (category, severity, rule id,
-span, staff, pupil) and the staff it names. The diff prints the messages whose verdicts differ,
-by source and case id; it quotes the text and findings, except for the blind schools', whose
-messages are never printed (bench/data/blind/README.md).
+span, staff, pupil) and the staff it names; it holds the blind schools' messages too, so keep it
+out of the repository. The diff prints the messages whose verdicts differ, by source and case
+id; it quotes the text and findings, except for the blind schools', whose messages are never
+printed (bench/data/blind/README.md).
 """
 
 from __future__ import annotations
