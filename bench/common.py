@@ -118,3 +118,77 @@ class BinaryScores:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message of the reference data, with the roster it is read against. `blind` marks
+    the blind evaluation schools: their text is never printed, only counted or compared."""
+
+    source: str
+    id: str
+    text: str
+    profile: SchoolProfile
+    blind: bool = False
+
+
+def reference_messages() -> Iterator[Message]:
+    """Every message the project keeps, each with its school's roster: the rules tests' tables,
+    the evaluation and blind schools, the everyday messages, the training corpus and the
+    development set (where ../shared is there)."""
+    from tests.rules import corpus  # the tables' rosters are written in the tests
+    from tests.rules.test_other_schools import SCHOOLS
+
+    oakfield = corpus.oakfield()
+    tables = [
+        corpus.ABUSE,
+        corpus.THREAT,
+        corpus.DISCRIMINATION,
+        corpus.STAFF_CASES,
+        corpus.PUPIL,
+        corpus.PRIVATE,
+        corpus.COMPLAINT,
+    ]
+    texts = [case[0] for table in tables for case in table] + [t for (t,) in corpus.NEGATIVES]
+    for n, text in enumerate(texts, 1):
+        yield Message("tests/corpus", str(n), text, oakfield)
+    tests = REPO / "tests" / "rules"
+    for school, profile in SCHOOLS.items():
+        yield from _messages(f"tests/{school}", tests / f"{school}_cases.jsonl", profile)
+    data = REPO / "bench" / "data"
+    rosters = {name: load_profile(data / f"{name}.yaml") for name in ("hillcrest", "millbrook")}
+    if DEV_ROSTER.exists():
+        rosters["riverside"] = load_profile(DEV_ROSTER)
+        yield from _messages("dev", DEV_CASES, rosters["riverside"])
+    # Each case names its school, Riverside (the development set's) unless it says otherwise.
+    yield from _messages("tests/false_alarm", tests / "false_alarm_cases.jsonl", rosters)
+    for name in ("hillcrest", "millbrook"):
+        yield from _messages(f"bench/{name}", data / f"{name}_cases.jsonl", rosters[name])
+    for path in sorted((data / "everyday").glob("*.jsonl")):
+        yield from _messages(f"everyday/{path.stem}", path, rosters["hillcrest"])
+    for roster in sorted((REPO / "train" / "corpus").glob("*/*.yaml")):
+        profile = load_profile(roster)
+        yield from _messages(f"train/{roster.stem}", roster.with_suffix(".jsonl"), profile)
+    for roster in sorted((data / "blind").glob("*.yaml")):
+        cases = roster.with_name(f"{roster.stem}_cases.jsonl")
+        yield from _messages(f"blind/{roster.stem}", cases, load_profile(roster), blind=True)
+
+
+def _messages(
+    source: str,
+    path: Path,
+    roster: SchoolProfile | dict[str, SchoolProfile],
+    *,
+    blind: bool = False,
+) -> Iterator[Message]:
+    """A case table's messages; with several rosters, each case's `school` picks one (cases of
+    a school whose roster is not there are left out)."""
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            case: dict[str, Any] = json.loads(line)
+            school = str(case.get("school", "riverside"))
+            profile = roster.get(school) if isinstance(roster, dict) else roster
+            if profile is not None:
+                yield Message(source, str(case.get("id", n)), str(case["text"]), profile, blind)

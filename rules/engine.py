@@ -52,13 +52,25 @@ class RulesEngine:
             log.exception("rules engine failed on a message of %d characters", len(text))
             return Verdict()
 
-    def _evaluate(self, text: str, profile: SchoolProfile) -> Verdict:
-        lex, aim = self._lex, self._aim
+    def matched_entries(self, text: str, profile: SchoolProfile) -> tuple[str, ...]:
+        """The ids of the phrase entries (rules/data/phrases/) whose patterns match in the
+        message, in text order, whether or not the verdict then flags it (a cue needs a named
+        person; a remark may be aimed at the writer). For testing and reporting on the data."""
+        hits = phrase_hits(self._context(text, profile), self._lex)
+        hits.sort(key=lambda h: (h.start, h.end, h.entry))
+        return tuple(dict.fromkeys(h.entry for h in hits))
+
+    def _context(self, text: str, profile: SchoolProfile) -> Context:
         doc = self._normalise(text)
         tokens = tokenise(doc)
         mentions = profile.find_mentions(doc, tokens)
         school = profile.find_school(doc, tokens)
-        ctx = build_context(doc, tokens, mentions, school, lex.names)
+        return build_context(doc, tokens, mentions, school, self._lex.names)
+
+    def _evaluate(self, text: str, profile: SchoolProfile) -> Verdict:
+        lex, aim = self._lex, self._aim
+        ctx = self._context(text, profile)
+        doc, mentions = ctx.doc, ctx.mentions
         hits = term_hits(ctx, lex) + phrase_hits(ctx, lex)
         hits += private_hits(ctx, lex, lambda pos: aim.owner(ctx, pos))
         hits += [Hit(rule, start, end) for rule, start, end in profile.custom.find(doc.text)]

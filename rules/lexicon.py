@@ -1,12 +1,12 @@
-"""The rules core's data: word lists, phrase patterns and name lists from `rules/data/*.yaml`.
+"""The rules core's data: word lists, phrase patterns and name lists from `rules/data/`.
 
 Loaded and compiled once per process (`load_lexicon`); everything after that is lookups.
-A malformed data file raises `LexiconError` naming the file and the entry.
+A malformed data file raises `LexiconError` naming the file and the entry. How the phrase
+patterns are written: rules/data/phrases/README.md.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
@@ -60,9 +61,26 @@ class About(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Entry:
+    """One named phrase pattern as written in rules/data/phrases/, with what it is for and the
+    messages it must match and must not match (tests/rules/test_phrase_entries.py tries each).
+    The lexicon the engine uses leaves those three empty: reading them is most of what the
+    phrase files cost, and only tests and reports need them (`phrase_entries`)."""
+
+    id: str
+    description: str
+    pattern: str  # before macros and classes are expanded
+    match: tuple[str, ...]
+    no_match: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Phrase:
+    """A rule's patterns that share anchors and exceptions."""
+
     rule: Rule
-    patterns: tuple[Pattern, ...]
+    entries: tuple[Entry, ...]
+    patterns: tuple[Pattern, ...]  # compiled, one per entry
     # For each pattern, the rule's anchors that its text names (all of them if it names none):
     # a pattern is only tried in sentences holding one of its own anchors.
     pattern_anchors: tuple[frozenset[str], ...]
@@ -133,14 +151,9 @@ class Lexicon:
     terms: Mapping[str, tuple[Term, ...]]  # first word -> terms starting with it
     classes: Mapping[str, frozenset[str]]  # class name -> words and phrases
     word_classes: Mapping[str, frozenset[str]]  # single word -> classes it belongs to
+    phrases: tuple[Phrase, ...]  # in data order
     # word or class -> the (phrase, pattern index) pairs to try where it occurs
     patterns_by_anchor: Mapping[str, tuple[tuple[Phrase, int], ...]]
-
-    @property
-    def phrases(self) -> tuple[Phrase, ...]:
-        found = {id(p): p for pairs in self.patterns_by_anchor.values() for p, _ in pairs}
-        return tuple(found.values())
-
     allow: Mapping[str, tuple[tuple[str, ...], ...]]  # first word -> allowed phrases
     names: NameWords
     private: PrivateWords
@@ -184,27 +197,9 @@ def load_lexicon() -> Lexicon:
             if term.words:
                 terms.setdefault(term.words[0], []).append(term)
     frozen = {k: frozenset(v) for k, v in classes.items()}
-    phrases_file = _mapping(data["phrases.yaml"], "phrases.yaml")
-    macros = {str(k): str(v) for k, v in _mapping(phrases_file.get("macros"), "macros").items()}
-
-    def compile_all(value: Any, where: str) -> tuple[Pattern, ...]:
-        return tuple(_compile(p, frozen, macros, where) for p in _list(value, where))
-
+    phrases = read_phrases(_PHRASES, frozen, examples=False)
     patterns: dict[str, list[tuple[Phrase, int]]] = {}
-    for where, entry in _entries(phrases_file.get("rules"), "phrases.yaml"):
-        anchors = [_anchor(a, frozen, where) for a in _list(entry.get("anchors"), where)]
-        sources = [str(p) for p in _list(entry.get("patterns"), where)]
-        phrase = Phrase(
-            _rule(entry, where, default_mode=Mode.ALWAYS),
-            compile_all(sources, where),
-            tuple(_named_anchors(s, anchors, macros, frozen) for s in sources),
-            compile_all(entry.get("unless", []), where),
-            compile_all(entry.get("context", []), where),
-            About(entry.get("about", About.ANYONE)),
-            frozenset(_anchor(a, frozen, where) for a in _list(entry.get("also", []), where)),
-            compile_all(entry.get("cleared_by", []), where),
-            compile_all(entry.get("cleared_unless", []), where),
-        )
+    for phrase in phrases:
         for i, named in enumerate(phrase.pattern_anchors):
             for anchor in named:
                 patterns.setdefault(anchor, []).append((phrase, i))
@@ -232,6 +227,7 @@ def load_lexicon() -> Lexicon:
         terms={k: tuple(v) for k, v in terms.items()},
         classes=frozen,
         word_classes={k: frozenset(v) for k, v in word_classes.items()},
+        phrases=phrases,
         patterns_by_anchor={k: tuple(v) for k, v in patterns.items()},
         allow={k: tuple(v) for k, v in allow.items()},
         names=names,
@@ -254,7 +250,6 @@ def normaliser() -> Normaliser:
 _FILES = (
     "classes.yaml",
     "terms.yaml",
-    "phrases.yaml",
     "allow.yaml",
     "names.yaml",
     "private.yaml",
@@ -262,30 +257,219 @@ _FILES = (
 )
 
 
-def _named_anchors(
-    source: str,
-    anchors: list[str],
-    macros: Mapping[str, str],
+_PHRASES = resources.files("rules").joinpath("data", "phrases")
+_MACROS = "macros.yaml"
+# An entry's description and examples, as the phrase files write them: the key, then any lines
+# indented further, or as far with a "- ". Cut before the rest is read, unread.
+_DESCRIPTIONS_AND_EXAMPLES = re.compile(
+    r"^( +)(?:description|match|no_match):.*\n(?:\1(?: |- ).*\n|[ \t]*\n)*", re.M
+)
+_FILE_KEYS = frozenset({"rules", "phrases"})
+_RULE_KEYS = frozenset({"rule", "category", "severity", "mode", "about", "clause", "reason"})
+_PHRASE_KEYS = frozenset(
+    {"rule", "anchors", "unless", "context", "also", "cleared_by", "cleared_unless", "entries"}
+)
+_ENTRY_KEYS = frozenset({"id", "description", "pattern", "match", "no_match"})
+
+
+def phrase_entries() -> tuple[Entry, ...]:
+    """Every phrase entry of rules/data/phrases/ with its description and examples, in data
+    order (read again: the lexicon leaves them out)."""
+    phrases = read_phrases(_PHRASES, load_lexicon().classes, examples=True)
+    return tuple(entry for phrase in phrases for entry in phrase.entries)
+
+
+def read_phrases(
+    folder: Traversable, classes: Mapping[str, frozenset[str]], *, examples: bool
+) -> tuple[Phrase, ...]:
+    """Read and compile the phrase files in `folder` (rules/data/phrases/): macros.yaml, and
+    files that each declare their rules, then their phrases (anchors, exceptions and named
+    entries, one pattern each). How they are written: the README.md there. Without
+    `examples`, entries' descriptions and examples are skipped unread."""
+    names = sorted(f.name for f in folder.iterdir() if f.name.endswith(".yaml"))
+    where = f"rules/data/phrases/{_MACROS}"
+    macros = _expanded_macros(_parse(folder.joinpath(_MACROS), where), _MACROS)
+    rule_files: dict[str, str] = {}  # rule id -> the file declaring it
+    entry_ids: set[str] = set()
+    phrases: list[Phrase] = []
+    for name in names:
+        if name == _MACROS:
+            continue
+        where = f"rules/data/phrases/{name}"
+        skip = None if examples else _DESCRIPTIONS_AND_EXAMPLES
+        data = _parse(folder.joinpath(name), where, skip)
+        if not isinstance(data, Mapping):
+            raise LexiconError(f"{where}: expected a mapping")
+        _known_keys(data, _FILE_KEYS, where)
+        rules: dict[str, tuple[Rule, About]] = {}
+        for decl in _list(data.get("rules"), f"{where}: rules"):
+            rule_where = f"{where}: rule {_name(decl, 'rule', f'{where}: rules')}"
+            _known_keys(decl, _RULE_KEYS, rule_where)
+            rule = _rule(decl, rule_where, default_mode=Mode.ALWAYS)
+            if rule.id in rule_files:
+                raise LexiconError(f"{rule_where}: declared again (first in {rule_files[rule.id]})")
+            rule_files[rule.id] = where
+            rules[rule.id] = rule, _about(decl.get("about", About.ANYONE), rule_where)
+        for group in _list(data.get("phrases"), f"{where}: phrases"):
+            rule_id = _name(group, "rule", f"{where}: phrases")
+            group_where = f"{where}: phrases of {rule_id}"
+            _known_keys(group, _PHRASE_KEYS, group_where)
+            if rule_id not in rules:
+                raise LexiconError(f"{group_where}: the rule is not declared here")
+            entries = [
+                _entry(e, rule_id, entry_ids, where, examples=examples)
+                for e in _list(group.get("entries"), f"{group_where}: entries")
+            ]
+            phrases.append(_phrase(group, rules[rule_id], entries, classes, macros, where))
+        unused = sorted(rules.keys() - {p.rule.id for p in phrases})
+        if unused:
+            raise LexiconError(f"{where}: rule {unused[0]} is declared but has no phrases")
+    return tuple(phrases)
+
+
+def _phrase(
+    group: Mapping[str, Any],
+    declared: tuple[Rule, About],
+    entries: list[Entry],
     classes: Mapping[str, frozenset[str]],
-) -> frozenset[str]:
-    """The anchors a pattern's text names (macros expanded): a word it spells out, or a class it
-    uses as {CLASS} or one of whose words it spells out."""
+    macros: Mapping[str, str],
+    file: str,
+) -> Phrase:
+    rule, about = declared
+    where = f"{file}: phrases of {rule.id}"
+
+    def anchors(key: str) -> list[str]:
+        values = _list(group.get(key, []), f"{where}: {key}")
+        return [_anchor(a, classes, f"{where}: {key}") for a in values]
+
+    def compile_all(key: str) -> tuple[Pattern, ...]:
+        return tuple(
+            _compile(_expand(_pattern(p, f"{where}: {key}"), macros), classes, f"{where}: {key}")
+            for p in _list(group.get(key, []), f"{where}: {key}")
+        )
+
+    named = anchors("anchors")
+    if not named:
+        raise LexiconError(f"{where}: anchors: expected at least one word or class")
+    if not entries:
+        raise LexiconError(f"{where}: entries: expected at least one")
+    expanded = [_expand(e.pattern, macros) for e in entries]
+    return Phrase(
+        rule=rule,
+        entries=tuple(entries),
+        patterns=tuple(
+            _compile(text, classes, f"{file}: entry {e.id}")
+            for e, text in zip(entries, expanded, strict=True)
+        ),
+        pattern_anchors=tuple(_named_anchors(text, named, classes) for text in expanded),
+        unless=compile_all("unless"),
+        context=compile_all("context"),
+        about=about,
+        also=frozenset(anchors("also")),
+        cleared_by=compile_all("cleared_by"),
+        cleared_unless=compile_all("cleared_unless"),
+    )
+
+
+def _entry(value: Any, rule_id: str, seen: set[str], file: str, *, examples: bool) -> Entry:
+    entry_id = _name(value, "id", f"{file}: phrases of {rule_id}: entries")
+    where = f"{file}: entry {entry_id}"
+    _known_keys(value, _ENTRY_KEYS, where)
+    if not entry_id.startswith(f"{rule_id}/") or len(entry_id) == len(rule_id) + 1:
+        raise LexiconError(f"{where}: an entry's id is its rule's and a name: {rule_id}/...")
+    if entry_id in seen:
+        raise LexiconError(f"{where}: the id is used twice")
+    seen.add(entry_id)
+    pattern = _pattern(value.get("pattern"), f"{where}: pattern")
+    if not examples:
+        return Entry(entry_id, "", pattern, (), ())
+    description = value.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise LexiconError(f"{where}: description: expected a sentence saying what it finds")
+
+    def texts(key: str) -> tuple[str, ...]:
+        found = tuple(_list(value.get(key, []), f"{where}: {key}"))
+        if not all(isinstance(text, str) and text.strip() for text in found):
+            raise LexiconError(f"{where}: {key}: expected messages (strings)")
+        return found
+
+    return Entry(entry_id, description, pattern, texts("match"), texts("no_match"))
+
+
+def _pattern(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise LexiconError(f"{where}: expected a pattern, not {value!r}")
+    return value
+
+
+def _name(value: Any, key: str, where: str) -> str:
+    """The id naming a mapping (`rule`, `id`), checked before anything else is."""
+    if not isinstance(value, Mapping):
+        raise LexiconError(f"{where}: expected a mapping")
+    name = value.get(key)
+    if not isinstance(name, str) or not name.strip() or name != name.strip():
+        raise LexiconError(f"{where}: {key}: expected an id, not {name!r}")
+    return name
+
+
+def _known_keys(value: Mapping[str, Any], known: frozenset[str], where: str) -> None:
+    unknown = sorted(str(k) for k in value.keys() - known)
+    if unknown:
+        expected = ", ".join(sorted(known))
+        raise LexiconError(f"{where}: unknown key {unknown[0]!r} (expected: {expected})")
+
+
+def _about(value: Any, where: str) -> About:
+    try:
+        return About(value)
+    except ValueError as exc:
+        raise LexiconError(f"{where}: about: {exc}") from exc
+
+
+def _expanded_macros(value: Any, name: str) -> dict[str, str]:
+    """The macros with the macros they use written out (at most five deep)."""
+    raw = _mapping(_mapping(value, f"phrases/{name}").get("macros"), f"phrases/{name}: macros")
+    macros = {str(k): _pattern(v, f"rules/data/phrases/{name}: {k}") for k, v in raw.items()}
     for _ in range(5):
-        source = _MACRO.sub(lambda m: macros.get(m.group(1), m.group(0)), source)
-    words = set(re.findall(r"[a-z]+", re.sub(r"\\[a-z]", " ", source)))
-    ordered = sorted(words)
+        macros = {k: _expand(v, raw) for k, v in macros.items()}
+    for k, v in macros.items():
+        if any(used in raw for used in _MACRO.findall(v)):
+            raise LexiconError(f"rules/data/phrases/{name}: {k}: nested too deep, or in a loop")
+    return macros
 
-    def named(anchor: str) -> bool:
-        if not anchor.isupper():  # "star" is named by "stars?": the first word from it on
-            at = bisect.bisect_left(ordered, anchor)
-            return at < len(ordered) and ordered[at].startswith(anchor)
-        return "{" + anchor + "}" in source or bool(words & classes.get(anchor, frozenset()))
 
-    return frozenset(a for a in anchors if named(a)) or frozenset(anchors)
+def _expand(source: str, macros: Mapping[str, str]) -> str:
+    """A pattern with its macros written out; {CLASS} and {PERSON} names are left."""
+    return _MACRO.sub(lambda m: macros.get(m.group(1), m.group(0)), source)
+
+
+def _named_anchors(
+    source: str, anchors: list[str], classes: Mapping[str, frozenset[str]]
+) -> frozenset[str]:
+    """The anchors a pattern's text (macros expanded) names: a word it spells out, or a class it
+    uses as {CLASS} or one of whose words it spells out."""
+    words = set(_WORD.findall(_ESCAPE.sub(" ", source)))
+    starts = "\n" + "\n".join(words)  # "star" is named by "stars?": a word starting with it
+    named = [
+        a
+        for a in anchors
+        if (
+            "{" + a + "}" in source or not words.isdisjoint(classes.get(a, ()))
+            if a.isupper()
+            else "\n" + a in starts
+        )
+    ]
+    return frozenset(named) or frozenset(anchors)
+
+
+_WORD = re.compile(r"[a-z]+")
+_ESCAPE = re.compile(r"\\[a-z]")
 
 
 def _anchor(value: Any, classes: Mapping[str, frozenset[str]], where: str) -> str:
-    key = str(value) if str(value).isupper() else _word(value)
+    if not isinstance(value, str):  # YAML reads a bare no, on or off as true or false
+        raise LexiconError(f"{where}: anchor {value!r} is not a word (quote it)")
+    key = value if value.isupper() else _word(value)
     if key.isupper() and key not in classes and key not in _PEOPLE:
         raise LexiconError(f"{where}: anchor {key} is not a word class")
     if " " in key:
@@ -370,11 +554,15 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _read(name: str) -> Any:
-    text = resources.files("rules").joinpath("data", name).read_text(encoding="utf-8")
+    return _parse(resources.files("rules").joinpath("data", name), f"rules/data/{name}")
+
+
+def _parse(file: Traversable, where: str, skip: re.Pattern[str] | None = None) -> Any:
+    text = file.read_text(encoding="utf-8")
     try:
-        return yaml.load(text, Loader=_LOADER)
+        return yaml.load(skip.sub("", text) if skip else text, Loader=_LOADER)
     except yaml.YAMLError as exc:
-        raise LexiconError(f"rules/data/{name}: {exc}".replace("\n", " ")) from exc
+        raise LexiconError(f"{where}: {exc}".replace("\n", " ")) from exc
 
 
 def _entries(data: Any, name: str) -> list[tuple[str, Mapping[str, Any]]]:
@@ -434,24 +622,20 @@ class Pattern:
         return self.compiled.finditer(text, pos, endpos)
 
 
-def _compile(
-    source: Any, classes: Mapping[str, frozenset[str]], macros: Mapping[str, str], where: str
-) -> Pattern:
-    text = str(source)
-    for _ in range(5):  # macros may use macros
-        text = _MACRO.sub(lambda m: macros.get(m.group(1), m.group(0)), text)
+def _compile(text: str, classes: Mapping[str, frozenset[str]], where: str) -> Pattern:
+    """A pattern (macros already expanded) as the regular expression it stands for."""
 
     def expand(m: re.Match[str]) -> str:
         name = m.group(1)
         if name in _PEOPLE:
             return _PEOPLE[name]
         if name not in classes:
-            raise LexiconError(f"{where}: unknown class {{{name}}} in pattern {source!r}")
+            raise LexiconError(f"{where}: unknown class or macro {{{name}}}")
         return _class_alternation(classes[name])
 
     text = _MACRO.sub(expand, _optional_apostrophes(text).replace(" ", "\x00"))
     text = text.replace("\x00", _SEP)
-    return Pattern(rf"(?<![a-z0-9])(?:{text})(?![a-z0-9])", f"{where}: pattern {source!r}")
+    return Pattern(rf"(?<![a-z0-9])(?:{text})(?![a-z0-9])", where)
 
 
 def alternation(words: frozenset[str] | set[str]) -> str:
@@ -474,7 +658,14 @@ def _class_alternation(words: frozenset[str]) -> str:
 
 
 def _trie_regex(node: Mapping[str, Any]) -> str:
-    branches = [_char(ch) + _trie_regex(child) for ch, child in sorted(node.items()) if ch]
+    branches = []
+    for ch, child in sorted(node.items()):
+        if ch:
+            text = _char(ch)
+            while len(child) == 1 and "" not in child:  # one way on: no need to recurse
+                ((ch, child),) = child.items()
+                text += _char(ch)
+            branches.append(text + _trie_regex(child))
     if not branches:
         return ""
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -483,6 +674,7 @@ def _trie_regex(node: Mapping[str, Any]) -> str:
     return body
 
 
+@cache
 def _char(ch: str) -> str:
     if ch == " ":
         return _SEP
@@ -493,20 +685,23 @@ def _char(ch: str) -> str:
 
 def _optional_apostrophes(pattern: str) -> str:
     """People drop apostrophes ("im", "dont", "shes"): each one outside [...] becomes optional."""
-    out, depth, escaped = [], 0, False
-    for c in pattern:
-        out.append(c)
-        if escaped:
-            escaped = False
-        elif c == "\\":
-            escaped = True
-        elif c == "[":
+    if "'" not in pattern:
+        return pattern
+    out, depth, at = [], 0, 0
+    for m in _APOSTROPHE_SYNTAX.finditer(pattern):  # escapes, brackets and apostrophes only
+        c = m.group()
+        if c == "[":
             depth += 1
         elif c == "]" and depth:
             depth -= 1
         elif c == "'" and not depth:
-            out.append("?")
+            out.append(pattern[at : m.end()] + "?")
+            at = m.end()
+    out.append(pattern[at:])
     return "".join(out)
+
+
+_APOSTROPHE_SYNTAX = re.compile(r"\\.|[\[\]']", re.DOTALL)
 
 
 _FILLER = frozenset(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rules.context import PERSON_MASKS, Context
 from rules.lexicon import MASK_PUPIL, MASK_STAFF, About, Lexicon, Mode, Pattern, Phrase, Rule
@@ -31,6 +31,9 @@ class Hit:
     about: About = About.ANYONE
     framed: bool = False  # the match itself contains a masked person ("Mrs Shah is a snake")
     word: bool = False  # a single listed word or fixed phrase, not a phrase pattern
+    # The phrase entry that matched (rules/data/phrases/), for reports: two entries of a rule
+    # matching the same words are one hit.
+    entry: str = field(default="", compare=False)
 
 
 def term_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
@@ -83,7 +86,7 @@ def phrase_hits(ctx: Context, lex: Lexicon) -> list[Hit]:
         pattern = phrase.patterns[i]
         for w0, w1 in windows:
             if pattern.search(ctx.masked, w0, w1) is not None:  # most windows: no match at all
-                hits.extend(_match(ctx, seen, phrase, pattern, w0, w1))
+                hits.extend(_match(ctx, seen, phrase, i, w0, w1))
     return hits
 
 
@@ -153,10 +156,9 @@ def private_hits(ctx: Context, lex: Lexicon, owner: Callable[[int], Owner]) -> l
     return hits
 
 
-def _match(
-    ctx: Context, seen: _Seen, phrase: Phrase, pattern: Pattern, w0: int, w1: int
-) -> Iterable[Hit]:
-    for m in pattern.finditer(ctx.masked, w0, w1):
+def _match(ctx: Context, seen: _Seen, phrase: Phrase, i: int, w0: int, w1: int) -> Iterable[Hit]:
+    """The hits of the phrase's pattern `i` in text[w0:w1]."""
+    for m in phrase.patterns[i].finditer(ctx.masked, w0, w1):
         start, end = m.span()
         s0, s1 = ctx.sentence(start)
         if start == end or any(seen.overlaps(p, start, end, s0, s1) for p in phrase.unless):
@@ -166,7 +168,7 @@ def _match(
         if phrase.cleared_by and seen.cleared(phrase) and not seen.about_staff(s0, end):
             continue
         framed = any(c in m.group() for c in (MASK_STAFF, MASK_PUPIL))
-        yield Hit(phrase.rule, start, end, phrase.about, framed)
+        yield Hit(phrase.rule, start, end, phrase.about, framed, entry=phrase.entries[i].id)
 
 
 class _Seen:

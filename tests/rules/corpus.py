@@ -29,6 +29,11 @@ def oakfield() -> SchoolProfile:
     return SchoolProfile.build("oakfield", STAFF, PUPILS)
 
 
+def oakfield_by_name() -> SchoolProfile:
+    """Oakfield with its name: the school the examples of rules/data/phrases/ are written to."""
+    return SchoolProfile.build("oakfield", STAFF, PUPILS, names=["Oakfield Primary School"])
+
+
 Positive = tuple[str, tuple[str, ...], tuple[str, ...]]
 
 ABUSE: list[Positive] = [

@@ -60,6 +60,6 @@ def test_every_phrase_pattern_compiles() -> None:
 
 
 def test_a_broken_pattern_is_named_when_compiled() -> None:
-    broken = Pattern("(?:unclosed", "rules/data/phrases.yaml entry 7 (abuse.example)")
-    with pytest.raises(LexiconError, match=r"entry 7 \(abuse\.example\): bad pattern"):
+    broken = Pattern("(?:unclosed", "rules/data/phrases/abuse.yaml: entry abuse.example/x")
+    with pytest.raises(LexiconError, match=r"entry abuse\.example/x: bad pattern"):
         broken.search("any text")
