@@ -281,8 +281,8 @@ class PolicySettings(_Model):
     escalation: Escalation = Escalation()
     retention_days: int = Field(default=90, ge=1)
     quiet_hours: QuietHours | None = None
-    # SLT's weekly digest; `weekly_digest: {}` sends it on Mondays at 08:00.
-    weekly_digest: WeeklyDigest | None = None
+    # SLT's weekly digest, Mondays at 08:00 unless set; `weekly_digest: off` for none.
+    weekly_digest: WeeklyDigest | None = WeeklyDigest()
     timezone: str = "Europe/London"  # for quiet hours and the times shown in messages
     welcome: bool = True  # welcome new members with the code and an acknowledge button
     learned: LearnedUse = LearnedUse.REVIEW
@@ -300,6 +300,12 @@ class PolicySettings(_Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @field_validator("weekly_digest", mode="before")
+    @classmethod
+    def _digest_off(cls, value: object) -> object:
+        # YAML reads an unquoted `off` as false.
+        return None if value is False or value == "off" else value
 
     @field_validator("learned", mode="before")
     @classmethod

@@ -1,8 +1,9 @@
-"""SLT's weekly digest: at the time the school sets (`weekly_digest:` in its policy, e.g. Monday
-08:00 in the school's time zone), each SLT contact who has not opted out (`digest: false`) gets
-a short direct message with last week's counts and how they changed, and the report of the last
-13 weeks attached where the platform takes a file. It goes through the outbox like any action,
-with its retries; its key names the school, the week and the person, so it is sent once.
+"""SLT's weekly digest: at the time the school sets (`weekly_digest:` in its policy; Monday 08:00
+in the school's time zone unless set, `off` for none), each SLT contact who has not opted out
+(`digest: false`) gets a short direct message with last week's counts and how they changed, and
+the report of the last 13 weeks attached where the platform takes a file. It goes through the
+outbox like any action, with its retries; its key names the school, the week and the person, so
+it is sent once.
 
 A bot that was not running at the time sends it when it starts, up to `CATCH_UP` later."""
 

@@ -32,6 +32,7 @@ schools:
 local: {}
 policy:
   escalation: {alert_after: 1}
+  weekly_digest: off
 """
 CHAT = "year3"
 PARENT = LocalPlatform.user("p-amy", "Amy")

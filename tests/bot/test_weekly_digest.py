@@ -99,3 +99,13 @@ def test_the_digest_falls_due_at_the_schools_local_time_across_the_clock_change(
     assert friday.last_before(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), london) == datetime(
         2026, 2, 27, 7, 30, tzinfo=london
     )
+
+
+def test_the_weekly_digest_is_on_by_default_and_can_be_turned_off(tmp_path: Path) -> None:
+    from bot.config import WeeklyDigest, parse_config
+
+    base = "schools:\n  - id: s\n    name: S School\nlocal: {}\n"
+    assert parse_config(base, "on.yaml").policy.weekly_digest == WeeklyDigest()
+    for off in ("off", "false", '"off"'):
+        config = parse_config(base + f"policy:\n  weekly_digest: {off}\n", "off.yaml")
+        assert config.policy.weekly_digest is None
