@@ -34,6 +34,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -301,17 +302,12 @@ class PolicySettings(_Model):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @field_validator("weekly_digest", mode="before")
+    @field_validator("learned", "weekly_digest", mode="before")
     @classmethod
-    def _digest_off(cls, value: object) -> object:
-        # YAML reads an unquoted `off` as false.
-        return None if value is False or value == "off" else value
-
-    @field_validator("learned", mode="before")
-    @classmethod
-    def _off_unquoted(cls, value: object) -> object:
-        # YAML reads an unquoted `off` as false.
-        return LearnedUse.OFF if value is False else value
+    def _off(cls, value: object, info: ValidationInfo) -> object:
+        # YAML reads an unquoted `off` as false; no weekly digest is None.
+        off = "off" if value is False else value
+        return None if info.field_name == "weekly_digest" and off == "off" else off
 
 
 class StorageSettings(_Model):

@@ -4,7 +4,6 @@ parent nothing; a confident one, or any with `learned: act`, is acted on like th
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,10 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.moderator import build_profile
 from bot.texts import OBSERVE_MARK, REVIEW_NOTE
-from learned import Detector, LearnedStage, LinearModel
+from learned import Detector, LinearModel
 from rules import RulesEngine
 from tests.bot.conftest import CHAT, PARENT, SLT, make_config, private
+from tests.learned.test_detector import with_thresholds
 
 # The rules core finds nothing here; what the model makes of it is set by the thresholds.
 UNSURE = "well that's one way to run a school I suppose"
@@ -28,8 +28,7 @@ def model() -> LinearModel:
 
 
 def detector(model: LinearModel, *, remind: float) -> Detector:
-    info = {**model.info, "thresholds": {"review": 0.0, "remind": remind}}
-    return Detector(RulesEngine(), LearnedStage(dataclasses.replace(model, info=info)))
+    return Detector(RulesEngine(), with_thresholds(model, review=0.0, remind=remind))
 
 
 async def run_one(
